@@ -1,1 +1,2 @@
 /** Imports every subcommand module so each registers itself with the dispatcher. */
+import "./status.ts";
