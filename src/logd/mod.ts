@@ -1,0 +1,25 @@
+/** Non-blocking logger: public entry point of src/logd. See logger.ts and FORMAT.md. */
+
+export { type AppStats, Logger, type LoggerOptions, type LoggerStats } from "./logger.ts";
+export { createLogger, type CreateLoggerOptions } from "./create.ts";
+export { LEVEL_NAMES, LOG_LEVELS, type LogLevel, MAX_DEBUG_LEVEL } from "./levels.ts";
+export type { LogRecord } from "./record.ts";
+export {
+  type Facility,
+  facilityCode,
+  type FacilityError,
+  type FacilityResult,
+  parseFacility,
+  type SyslogFacility,
+} from "./facility.ts";
+export {
+  formatLine,
+  type ParsedLogLine,
+  parseLogLine,
+  sanitizeText,
+  unescapeText,
+} from "./format.ts";
+export { type LogSink, type ProblemReporter, type SinkFilter } from "./sink.ts";
+export { FileSink, type FileSinkOptions } from "./sinks/file.ts";
+export { formatSyslog, SyslogSink, type SyslogSinkOptions } from "./sinks/syslog.ts";
+export { StderrSink } from "./sinks/stderr.ts";
