@@ -1,0 +1,37 @@
+/** Fast conversions between bytes and byte strings (one char per byte, see message.ts). */
+
+/** The bytes b[start..end) as a byte string. */
+export function latin1(b: Uint8Array, start = 0, end = b.length): string {
+  const n = end - start;
+  if (n <= 0) return "";
+  if (n <= 4096) {
+    return String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]);
+  }
+  let s = "";
+  for (let i = start; i < end; i += 4096) {
+    const j = Math.min(end, i + 4096);
+    s += String.fromCharCode.apply(null, b.subarray(i, j) as unknown as number[]);
+  }
+  return s;
+}
+
+/** A byte string as bytes (chars above 0xFF keep their low byte; callers never pass them). */
+export function fromLatin1(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** True when b[at..] starts with the ASCII marker m. */
+export function hasMarker(b: Uint8Array, at: number, end: number, m: string): boolean {
+  if (at + m.length > end) return false;
+  for (let i = 0; i < m.length; i++) if (b[at + i] !== m.charCodeAt(i)) return false;
+  return true;
+}
+
+/** True when b[at..end) is a (possibly empty) prefix of the marker m: the input was cut. */
+export function isMarkerPrefix(b: Uint8Array, at: number, end: number, m: string): boolean {
+  if (end - at >= m.length) return false;
+  for (let i = at; i < end; i++) if (b[i] !== m.charCodeAt(i - at)) return false;
+  return true;
+}
