@@ -1,2 +1,4 @@
 /** Imports every subcommand module so each registers itself with the dispatcher. */
 import "./status.ts";
+import "./config_check.ts";
+import "./keygen.ts";

@@ -561,7 +561,7 @@ function check(good: boolean, s: string, what: string): ValueResult<string> {
 
 function isTable(v: unknown): v is Table {
   return typeof v === "object" && v !== null && !Array.isArray(v) &&
-    Object.getPrototypeOf(v) === Object.prototype;
+    !(v instanceof Date);
 }
 
 /** TOML scalar → ha.cf value text (booleans as Heartbeat writes them: on/off). */
@@ -581,5 +581,6 @@ function typeName(v: unknown): string {
 }
 
 function show(v: unknown): string {
-  return typeof v === "string" ? v : typeof v === "object" ? JSON.stringify(v) : String(v);
+  const s = typeof v === "string" ? v : typeof v === "object" ? JSON.stringify(v) : String(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
