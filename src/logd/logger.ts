@@ -11,6 +11,9 @@
  * `maxTextLength` is cut. When a sink write returns after drops, one line per entity says
  * how many records were dropped, e.g.
  * `WARN: logd: dropped 1234 messages from heartbeat while the log sink was behind`.
+ *
+ * Sinks get each batch together and the next batch waits for the slowest (as in ha_logd's
+ * writer child): a stalled syslog delays the files too, but never the caller.
  */
 
 import { type LogLevel, MAX_DEBUG_LEVEL } from "./levels.ts";
@@ -125,7 +128,7 @@ export class Logger {
     this.entity = opts.entity;
     this.#sinks = [...opts.sinks];
     this.#now = opts.now ?? Date.now;
-    this.#host = opts.host ?? Deno.hostname();
+    this.#host = opts.host ?? hostName();
     this.#pid = opts.pid ?? Deno.pid;
     this.#queue = new RingQueue(positive(opts.queueLength, 256, "queueLength"));
     this.#appDefault = positive(opts.appQueueLength, 64, "appQueueLength");
@@ -359,6 +362,15 @@ export class Logger {
       sinkFailures: this.#sinkFailures,
       apps: apps.map((a) => ({ ...a })),
     };
+  }
+}
+
+/** The node's name; without --allow-sys, `localhost` rather than failing to log at all. */
+function hostName(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return "localhost";
   }
 }
 

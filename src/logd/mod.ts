@@ -21,5 +21,11 @@ export {
 } from "./format.ts";
 export { type LogSink, type ProblemReporter, type SinkFilter } from "./sink.ts";
 export { FileSink, type FileSinkOptions } from "./sinks/file.ts";
-export { formatSyslog, SyslogSink, type SyslogSinkOptions } from "./sinks/syslog.ts";
+export {
+  formatSyslog,
+  MAX_SYSLOG_DATAGRAM,
+  SyslogSink,
+  type SyslogSinkOptions,
+} from "./sinks/syslog.ts";
 export { StderrSink } from "./sinks/stderr.ts";
+export { bindDebugSignals } from "./signals.ts";

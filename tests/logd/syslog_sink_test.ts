@@ -108,3 +108,27 @@ Deno.test("a missing /dev/log is reported once, never thrown, and retried later"
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("long syslog messages are cut to 8 KiB at a character boundary", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "logd-syslog-" });
+  const dev = fakeDevLog(dir);
+  try {
+    const log = createLogger({
+      entity: "hb",
+      logfacility: "user",
+      syslogPath: dev.path,
+      maxTextLength: 100_000,
+    });
+    log.info("é".repeat(50_000));
+    log.info("short");
+    const long = await receive(dev.sock);
+    const bytes = new TextEncoder().encode(long.text).length;
+    equal(bytes <= 8192 && bytes > 8180, true, `${bytes} bytes`);
+    equal(long.text.endsWith("é"), true, "no broken UTF-8 at the end");
+    equal((await receive(dev.sock)).text.endsWith("hb[" + Deno.pid + "]: info: short"), true);
+    ok(await log.close());
+  } finally {
+    dev.sock.close();
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

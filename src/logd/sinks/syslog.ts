@@ -38,6 +38,24 @@ export function syslogTime(ms: number): string {
   }:${p(d.getSeconds())}`;
 }
 
+/** Largest datagram sent; syslog daemons truncate or refuse longer ones (rsyslog: 8 KiB). */
+export const MAX_SYSLOG_DATAGRAM = 8192;
+
+/** Cuts a datagram to {@link MAX_SYSLOG_DATAGRAM} bytes, at a UTF-8 character boundary. */
+function capDatagram(b: Uint8Array): Uint8Array {
+  if (b.length <= MAX_SYSLOG_DATAGRAM) return b;
+  let end = MAX_SYSLOG_DATAGRAM;
+  while (end > 0 && (b[end] & 0xc0) === 0x80) end--; // b[end] continues a character
+  return b.subarray(0, end);
+}
+
+/** Errors meaning nobody is listening at the syslog path (or we cannot bind our own). */
+function syslogIsGone(e: unknown): boolean {
+  return e instanceof Deno.errors.NotFound || e instanceof Deno.errors.ConnectionRefused ||
+    e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable ||
+    e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.AlreadyExists;
+}
+
 /** Formats one record as a syslog datagram payload. */
 export function formatSyslog(facility: SyslogFacility, ident: string | undefined, r: LogRecord) {
   const pri = facilityCode(facility) * 8 + SYSLOG_SEVERITY[r.level];
@@ -61,6 +79,7 @@ export class SyslogSink implements LogSink {
   #dir: string | undefined;
   #downUntil = -Infinity;
   #reported = false;
+  #msgReported = false;
   readonly #enc = new TextEncoder();
   readonly #onProblem: ProblemReporter;
   readonly #retryMs: number;
@@ -120,11 +139,18 @@ export class SyslogSink implements LogSink {
     for (let i = 0; i < records.length; i++) {
       try {
         this.#sock ??= this.#bind();
-        await this.#sock.send(
-          this.#enc.encode(formatSyslog(this.facility, this.ident, records[i])),
-          to,
-        );
+        const text = formatSyslog(this.facility, this.ident, records[i]);
+        await this.#sock.send(capDatagram(this.#enc.encode(text)), to);
       } catch (e) {
+        if (!syslogIsGone(e)) {
+          // A problem with this one message (e.g. too big for the socket): skip it only.
+          this.lost++;
+          if (!this.#msgReported) {
+            this.#msgReported = true;
+            this.#onProblem(this.name, `a syslog message could not be sent: ${String(e)}`);
+          }
+          continue;
+        }
         this.#down(e instanceof Error ? e.message : String(e), records.length - i);
         return;
       }
