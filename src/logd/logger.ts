@@ -218,8 +218,7 @@ export class Logger {
         this.#unreported++;
         return;
       }
-      let t = this.#now();
-      if (!Number.isFinite(t)) t = Date.now();
+      const t = this.#time();
       const s = String(text);
       this.#queue.push({
         time: t,
@@ -239,6 +238,17 @@ export class Logger {
     } catch {
       // A broken clock or String() must not take the caller down; the record is lost.
     }
+  }
+
+  /** The injected clock, or the system clock if it fails or returns nonsense. */
+  #time(): number {
+    try {
+      const t = this.#now();
+      if (Number.isFinite(t)) return t;
+    } catch {
+      // fall through
+    }
+    return Date.now();
   }
 
   #state(entity: string): AppState {
@@ -262,11 +272,11 @@ export class Logger {
       batch.push(r);
     }
     if (this.#unreported > 0) {
-      const t = this.#now();
+      const t = this.#time();
       for (const st of [...this.#apps.values(), this.#other]) {
         if (st.unreported === 0) continue;
         batch.push({
-          time: Number.isFinite(t) ? t : Date.now(),
+          time: t,
           level: "warn",
           debugLevel: 0,
           entity: this.entity,
@@ -307,7 +317,11 @@ export class Logger {
       this.#sinkFailures++;
       if (!this.#failing.has(sink)) {
         this.#failing.add(sink);
-        this.#onProblem(sink.name, `write failed: ${e instanceof Error ? e.message : String(e)}`);
+        try {
+          this.#onProblem(sink.name, `write failed: ${e instanceof Error ? e.message : String(e)}`);
+        } catch {
+          // The reporter failed too; the failure is still counted in sinkFailures.
+        }
       }
     }
   }

@@ -146,14 +146,27 @@ Deno.test("log() never throws: broken clock, odd text", async () => {
     },
     host: "h",
     pid: 1,
+    queueLength: 1,
   });
   log.info("x");
+  log.info("dropped 1");
+  log.info("dropped 2");
+  log.info({
+    toString: () => {
+      throw new Error("no");
+    },
+  } as unknown as string);
+  await log.flush();
+  deepEqual(sink.records.map((r) => r.text), [
+    "x",
+    "logd: dropped 3 messages from hb while the log sink was behind",
+  ]);
+  ok(sink.records.every((r) => Math.abs(r.time - Date.now()) < 60_000), "system clock used");
   const nan = new Logger({ entity: "hb", sinks: [sink], now: () => NaN, host: "h", pid: 1 });
   nan.info(undefined as unknown as string);
   await nan.flush();
-  equal(sink.records.length, 1);
-  equal(sink.records[0].text, "undefined");
-  ok(Number.isFinite(sink.records[0].time));
+  equal(sink.records[2].text, "undefined");
+  ok(Number.isFinite(sink.records[2].time));
 });
 
 Deno.test("over-long text is cut so memory per record is bounded", async () => {

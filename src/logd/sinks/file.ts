@@ -27,6 +27,7 @@ export class FileSink implements LogSink {
   readonly filter: SinkFilter;
   readonly #mode: number;
   #file: Deno.FsFile | undefined;
+  #closed = false;
   readonly #enc = new TextEncoder();
 
   constructor(readonly path: string, modeOrOptions: number | FileSinkOptions = 0o644) {
@@ -58,6 +59,7 @@ export class FileSink implements LogSink {
   async write(records: readonly LogRecord[]): Promise<void> {
     let text = "";
     for (const r of records) text += formatLine(r) + "\n";
+    if (this.#closed) throw new Error(`${this.path}: file sink is closed`);
     this.#file ??= await this.#open();
     try {
       await writeAll(this.#file, this.#enc.encode(text));
@@ -83,6 +85,7 @@ export class FileSink implements LogSink {
   }
 
   close(): Promise<void> {
+    this.#closed = true;
     this.#closeFile();
     return Promise.resolve();
   }
