@@ -107,11 +107,15 @@ export class Liveness {
     const out: Expiry[] = [];
     for (const [node, p] of this.peers) {
       if (p.state === "alive" && p.lastHeard !== null) {
+        // Compare against the same sums nextDeadline() returns: with fractional times,
+        // `now - last >= dt` can differ from `now >= last + dt` by one ulp.
         const silent = now - p.lastHeard;
-        if (silent >= p.deadtimeMs) {
+        if (now >= p.lastHeard + p.deadtimeMs) {
           p.state = "dead";
           out.push({ kind: "node_dead", node, silentMs: silent, neverHeard: false });
-        } else if (!p.warned && this.warntimeMs < p.deadtimeMs && silent >= this.warntimeMs) {
+        } else if (
+          !p.warned && this.warntimeMs < p.deadtimeMs && now >= p.lastHeard + this.warntimeMs
+        ) {
           p.warned = true;
           out.push({ kind: "warn", node, silentMs: silent });
         }
@@ -120,7 +124,7 @@ export class Liveness {
         out.push({ kind: "node_dead", node, silentMs: now - this.initdeadAt, neverHeard: true });
       }
       for (const [link, l] of p.links) {
-        if (l.status === "up" && l.lastHeard !== null && now - l.lastHeard >= p.deadtimeMs) {
+        if (l.status === "up" && l.lastHeard !== null && now >= l.lastHeard + p.deadtimeMs) {
           l.status = "dead";
           out.push({ kind: "link_dead", node, link });
         } else if (l.status === "init" && now >= this.initdeadAt) {

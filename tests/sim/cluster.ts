@@ -1,0 +1,166 @@
+/**
+ * A simulated cluster: N NodeCores on a simulated network and a virtual clock. The event
+ * loop advances time to the earliest of the next packet arrival, the next scheduled
+ * scenario step, and the earliest core deadline, exactly as the daemon's timers would.
+ */
+import { Message } from "../../src/wire/message.ts";
+import { NodeCore } from "../../src/core/node.ts";
+import type { CoreAction, CoreConfig } from "../../src/core/types.ts";
+import type { VirtualClock } from "./clock.ts";
+import { EventHeap } from "./heap.ts";
+import type { Delivery, Network } from "./network.ts";
+import type { Rng } from "./prng.ts";
+
+export interface Timings {
+  keepaliveMs: number;
+  warntimeMs: number;
+  deadtimeMs: number;
+  initdeadMs: number;
+  maxRexmitDelayMs: number;
+}
+
+export const DEFAULT_TIMINGS: Timings = {
+  keepaliveMs: 1000,
+  warntimeMs: 3000,
+  deadtimeMs: 5000,
+  initdeadMs: 10000,
+  maxRexmitDelayMs: 250,
+};
+
+/** What the checker is told about. */
+export interface Observer {
+  /** A packet reached a running node (before the core sees it). */
+  arrived(d: Delivery, now: number): void;
+  /** An action a core returned. */
+  action(node: string, a: CoreAction, now: number): void;
+  started(node: string, generation: number, now: number): void;
+  crashed(node: string, now: number): void;
+}
+
+export class SimNode {
+  core: NodeCore | null = null;
+  generation = 0;
+  startedAt = 0;
+  deadline = Infinity;
+  /** Counter stamped into client messages (`n`), per generation. */
+  clientSeq = 0;
+
+  constructor(readonly name: string, readonly uuid: Uint8Array) {}
+}
+
+export class Cluster {
+  readonly nodes = new Map<string, SimNode>();
+  private readonly control = new EventHeap<() => void>();
+  steps = 0;
+
+  constructor(
+    readonly names: string[],
+    private readonly timings: Timings,
+    readonly network: Network,
+    readonly clock: VirtualClock,
+    private readonly rng: Rng,
+    private readonly observer: Observer,
+  ) {
+    names.forEach((n, i) => {
+      const uuid = new Uint8Array(16);
+      uuid[0] = i + 1;
+      for (let k = 1; k < 16; k++) uuid[k] = (i * 31 + k * 17) & 0xff;
+      this.nodes.set(n, new SimNode(n, uuid));
+    });
+  }
+
+  /** Schedules a scenario step at virtual time `at`. */
+  at(t: number, fn: () => void): void {
+    this.control.push(t, fn);
+  }
+
+  isUp(name: string): boolean {
+    return this.nodes.get(name)!.core !== null;
+  }
+
+  /** Starts (or restarts with generation + 1) node `name` now. */
+  start(name: string): void {
+    const n = this.nodes.get(name)!;
+    n.generation += 1;
+    n.clientSeq = 0;
+    n.startedAt = this.clock.now;
+    const cfg: CoreConfig = {
+      self: name,
+      selfUuid: n.uuid,
+      generation: 1000 + n.generation,
+      nodes: this.names,
+      links: this.network.links,
+      hopfudge: 1,
+      ...this.timings,
+    };
+    const envRng = this.rng.fork();
+    n.core = new NodeCore(cfg, {
+      random: envRng.next,
+      wallClockSec: () => this.clock.wallSec(name),
+      loadAvg: () => "0.00 0.00 0.00 1/100 1",
+    });
+    this.observer.started(name, cfg.generation, this.clock.now);
+    this.stepNode(n, { kind: "start" });
+  }
+
+  /** Power cut: the core vanishes; packets in flight still arrive at the others. */
+  crash(name: string): void {
+    const n = this.nodes.get(name)!;
+    if (!n.core) return;
+    n.core = null;
+    n.deadline = Infinity;
+    this.observer.crashed(name, this.clock.now);
+  }
+
+  /** A local client on `name` sends a message (broadcast or to `dest`). */
+  clientSend(name: string, dest?: string): number | null {
+    const n = this.nodes.get(name)!;
+    if (!n.core) return null;
+    n.clientSeq++;
+    const msg = Message.of({ t: "simapp", n: String(n.clientSeq) });
+    this.stepNode(n, dest === undefined ? { kind: "send", msg } : { kind: "send", msg, dest });
+    return n.clientSeq;
+  }
+
+  private stepNode(n: SimNode, ev: Parameters<NodeCore["step"]>[0]): void {
+    const core = n.core!;
+    const now = this.clock.now;
+    const actions = core.step(ev, now);
+    this.steps++;
+    for (const a of actions) {
+      this.observer.action(n.name, a, now);
+      if (a.kind === "transmit") this.network.send(n.name, this.names, a.msg, now);
+    }
+    n.deadline = core.nextDeadline();
+    if (n.deadline <= now && ev.kind === "tick") {
+      throw new Error(`bug: ${n.name} deadline ${n.deadline} not after tick at ${now}`);
+    }
+  }
+
+  /** Runs the event loop until virtual time `until` (inclusive). */
+  runUntil(until: number): void {
+    for (;;) {
+      const tNet = this.network.nextArrival();
+      const tCtl = this.control.peekTime();
+      let tCore = Infinity;
+      for (const n of this.nodes.values()) if (n.deadline < tCore) tCore = n.deadline;
+      const t = Math.min(tNet, tCtl, tCore);
+      if (t > until || t === Infinity) break;
+      this.clock.advanceTo(t);
+      if (tNet === t) {
+        const d = this.network.pop()!.value;
+        const dst = this.nodes.get(d.to)!;
+        if (!dst.core) continue;
+        this.observer.arrived(d, t);
+        this.stepNode(dst, { kind: "receive", link: d.link, msg: d.msg });
+      } else if (tCtl === t) {
+        this.control.pop()!.value();
+      } else {
+        for (const n of this.nodes.values()) {
+          if (n.core && n.deadline <= t) this.stepNode(n, { kind: "tick" });
+        }
+      }
+    }
+    this.clock.advanceTo(Math.max(this.clock.now, until));
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * A simulated multi-link network: per link loss, duplication, reordering (extra delay on
+ * some packets), delay with jitter, and partitions that block one direction or both.
+ * Messages travel as Message objects (the codec is tested elsewhere).
+ */
+import type { Message } from "../../src/wire/message.ts";
+import { EventHeap } from "./heap.ts";
+import type { Rng } from "./prng.ts";
+
+export interface LinkFaults {
+  /** Probability a copy is lost. */
+  loss: number;
+  /** Probability a copy is delivered twice. */
+  dup: number;
+  /** Probability a copy gets an extra delay of up to `reorderMs` (overtaken by later ones). */
+  reorder: number;
+  reorderMs: number;
+  delayMs: number;
+  jitterMs: number;
+}
+
+export const QUIET: LinkFaults = {
+  loss: 0,
+  dup: 0,
+  reorder: 0,
+  reorderMs: 0,
+  delayMs: 1,
+  jitterMs: 0,
+};
+
+export interface Delivery {
+  from: string;
+  to: string;
+  link: string;
+  msg: Message;
+}
+
+/** Links, faults, partitions and the in-flight packets. */
+export class Network {
+  private readonly inflight = new EventHeap<Delivery>();
+  /** "from>to" (and per link "from>to@link") pairs currently blocked. */
+  private readonly blocked = new Set<string>();
+  sentCopies = 0;
+  lostCopies = 0;
+
+  constructor(
+    readonly links: string[],
+    readonly faults: Map<string, LinkFaults>,
+    private readonly rng: Rng,
+    /** Links on which a sender also hears itself (a ucast line to its own address). */
+    private readonly echoLinks: Set<string> = new Set(),
+  ) {}
+
+  /** Blocks from→to (one direction) on every link, or only `link`. */
+  block(from: string, to: string, link?: string): void {
+    this.blocked.add(link ? `${from}>${to}@${link}` : `${from}>${to}`);
+  }
+
+  /** Blocks both directions between two groups. */
+  partition(a: string[], b: string[]): void {
+    for (const x of a) {
+      for (const y of b) {
+        this.block(x, y);
+        this.block(y, x);
+      }
+    }
+  }
+
+  healAll(): void {
+    this.blocked.clear();
+  }
+
+  isBlocked(from: string, to: string, link: string): boolean {
+    return this.blocked.has(`${from}>${to}`) || this.blocked.has(`${from}>${to}@${link}`);
+  }
+
+  /** Sends `msg` from `from` to every node in `to` on every link, at `now`. */
+  send(from: string, to: readonly string[], msg: Message, now: number): void {
+    for (const link of this.links) {
+      const f = this.faults.get(link)!;
+      for (const dst of to) {
+        if (dst === from && !this.echoLinks.has(link)) continue;
+        this.sentCopies++;
+        if (this.isBlocked(from, dst, link) || this.rng.chance(f.loss)) {
+          this.lostCopies++;
+          continue;
+        }
+        const copies = this.rng.chance(f.dup) ? 2 : 1;
+        for (let c = 0; c < copies; c++) {
+          let d = f.delayMs + this.rng.real(0, f.jitterMs);
+          if (this.rng.chance(f.reorder)) d += this.rng.real(0, f.reorderMs);
+          this.inflight.push(now + d, { from, to: dst, link, msg });
+        }
+      }
+    }
+  }
+
+  nextArrival(): number {
+    return this.inflight.peekTime();
+  }
+
+  /** The next packet to arrive (caller has checked its time). */
+  pop(): { at: number; value: Delivery } | undefined {
+    return this.inflight.pop();
+  }
+}
