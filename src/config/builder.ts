@@ -163,6 +163,8 @@ export class Draft {
   /** `udpport`/`baud` in effect for the next medium (order matters in ha.cf). */
   udpport = DEFAULT_UDPPORT;
   baud = DEFAULT_BAUD;
+  /** A medium line was seen (even a bad one): no extra "no media" error then. */
+  mediaSeen = false;
   readonly timings: Timings;
   private apiGroups = new Set<string>();
   private nodeSources: Source[] = [];
@@ -437,7 +439,9 @@ export class Draft {
         c.raw.get("deadping"),
       );
     }
-    if (c.media.length === 0 && c.ping.length === 0 && c.pingGroups.length === 0) {
+    if (
+      !this.mediaSeen && c.media.length === 0 && c.ping.length === 0 && c.pingGroups.length === 0
+    ) {
       this.error(
         "no-media",
         fileSrc,

@@ -110,6 +110,6 @@ export function suggest(word: string, names: Iterable<string>): string | undefin
     const d = editDistance(w, n);
     if (d < bestD) [best, bestD] = [n, d];
   }
-  const limit = Math.max(1, Math.min(3, Math.floor(w.length / 3)));
+  const limit = Math.max(1, Math.min(3, Math.floor(w.length / 2)));
   return bestD <= limit ? best : undefined;
 }

@@ -147,6 +147,7 @@ function check<T>(
 }
 
 function applyMedium(d: Draft, name: string, l: Line): void {
+  d.mediaSeen = true;
   const w = l.words;
   const syntax = DIRECTIVES[name].syntax;
   const want = (n: number, exact: boolean) => {

@@ -232,6 +232,7 @@ class Walker {
         this.d.addNode(n, this.src(`nodes[${i}]`));
       }
     }
+    this.d.mediaSeen = doc.media !== undefined;
     this.each(doc.media, "media", (t, key) => this.medium(t, key));
     if (doc.ping !== undefined) {
       for (const [i, a] of this.strings(doc.ping, "ping")) {
