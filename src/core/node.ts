@@ -18,7 +18,7 @@
  */
 import { Message } from "../wire/message.ts";
 import { hex, isUnsequenced, parseDec, parseHex, sameUuid, stampStandardFields } from "./fields.ts";
-import { SentHistory } from "./history.ts";
+import { MAXMSGHIST, SentHistory } from "./history.ts";
 import { Liveness } from "./liveness.ts";
 import { RexmitScheduler } from "./rexmit.ts";
 import { SEQGAP, SeqTrack } from "./seqtrack.ts";
@@ -65,6 +65,7 @@ export class NodeCore {
   private readonly history = new SentHistory();
   private readonly rexmit: RexmitScheduler;
   private readonly lastResent = new Map<number, number>();
+  private readonly unknownWarned = new Set<string>();
   private status: NodeStatus = "init";
   private started = false;
   private stopped = false;
@@ -302,11 +303,14 @@ export class NodeCore {
     if (src === this.cfg.self) return this.drop("own", out, src);
     const peer = this.peers.get(src);
     if (!peer) {
-      out.push({
-        kind: "log",
-        level: "warn",
-        text: `Message from unconfigured node '${src}' ignored`,
-      });
+      if (!this.unknownWarned.has(src) && this.unknownWarned.size < 64) {
+        this.unknownWarned.add(src);
+        out.push({
+          kind: "log",
+          level: "warn",
+          text: `Messages from node '${src}', which is not in ha.cf, are ignored`,
+        });
+      }
       return this.drop("unknown_node", out, src);
     }
     this.counters.received++;
@@ -327,7 +331,7 @@ export class NodeCore {
     const toUs = this.addressedToUs(msg);
 
     if (isUnsequenced(type)) {
-      this.noteHeard(peer, link, hg, now, out);
+      this.noteHeard(peer, link, msg, hg, peer.generation === hg, now, out);
       if (!toUs) {
         this.counters.notForUs++;
         return;
@@ -343,6 +347,7 @@ export class NodeCore {
     const seq = parseHex(seqText);
     if (seq === null || seq <= 0) return this.drop("bad_seq", out, src);
 
+    const sameGen = peer.generation === hg;
     if (peer.generation === null) {
       peer.generation = hg;
     } else if (hg > peer.generation) {
@@ -354,7 +359,7 @@ export class NodeCore {
       peer.shutdownGen = null;
       this.rexmit.removeNode(src);
     }
-    this.noteHeard(peer, link, hg, now, out);
+    this.noteHeard(peer, link, msg, hg, sameGen, now, out);
 
     const deliverable = toUs && type !== undefined && !CONTROL_TYPES.has(type);
     const r = peer.track.accept(seq, deliverable ? msg : null);
@@ -395,21 +400,37 @@ export class NodeCore {
     this.maybeGoActive(now, out);
   }
 
-  /** Liveness and status bookkeeping for any authenticated message of the current generation. */
-  private noteHeard(peer: Peer, link: string, hg: number, now: number, out: CoreAction[]): void {
+  /**
+   * Liveness and status bookkeeping for any authenticated message not from a generation that
+   * already said `shutdone`. `sameGen` is false when this message just revealed a restart.
+   * A dead or never-heard node comes back with the status its message announces (status
+   * messages) or `up` (anything else).
+   */
+  private noteHeard(
+    peer: Peer,
+    link: string,
+    msg: Message,
+    hg: number,
+    sameGen: boolean,
+    now: number,
+    out: CoreAction[],
+  ): void {
     if (peer.shutdownGen !== null && hg <= peer.shutdownGen) return;
     const h = this.liveness.heard(peer.name, link, now);
     if (h.linkUp) out.push({ kind: "link_status", node: peer.name, link, status: "up" });
     peer.everHeard = true;
     if (peer.status === "dead" || peer.status === "init") {
-      if (peer.status === "dead" && peer.generation === hg) {
+      const wasDead = peer.status === "dead";
+      if (wasDead && sameGen) {
         out.push({
           kind: "log",
           level: "crit",
           text: `Cluster node ${peer.name} returning after partition.`,
         });
       }
-      this.setPeerStatus(peer, "up", peer.status === "dead" ? "heard again" : "first heard", out);
+      const st = msg.get("t") === "status" ? msg.get("st") : undefined;
+      const next: NodeStatus = st === "init" || st === "up" || st === "active" ? st : "up";
+      this.setPeerStatus(peer, next, wasDead ? "heard again" : "first heard", out);
     }
   }
 
@@ -501,7 +522,11 @@ export class NodeCore {
       const prev = this.lastResent.get(s);
       if (prev !== undefined && this.lastNow - prev < REXMIT_RESEND_GAP_MS) continue;
       this.lastResent.set(s, this.lastNow);
-      this.lastResent.delete(s - 500);
+      if (this.lastResent.size > 2 * MAXMSGHIST) {
+        for (const k of this.lastResent.keys()) {
+          if (k <= this.history.lastSeq - MAXMSGHIST) this.lastResent.delete(k);
+        }
+      }
       this.counters.rexmitServed++;
       out.push({ kind: "transmit", msg: h.msg });
     }

@@ -365,3 +365,55 @@ Deno.test("messages for another node are tracked but not delivered", () => {
   assert.equal(ofKind(b, "deliver").length, 1);
   assert.equal(ofKind(b, "drop").length, 0);
 });
+
+Deno.test("same generation after a death is a rejoin; a new one is a restart", () => {
+  const core = makeCore("node1");
+  core.step({ kind: "start" }, 0);
+  core.step(rx(status("node2", 7, 1)), 0);
+  runUntil(core, 6000);
+  assert.equal(core.snapshot().nodes[1].status, "dead");
+  const back = core.step(rx(status("node2", 7, 9)), 6100);
+  assert.ok(ofKind(back, "log").some((l) => l.level === "crit" && l.text.includes("returning")));
+  assert.deepEqual(ofKind(back, "node_status").map((a) => a.status), ["active"]);
+  runUntil(core, 12000);
+  const restart = core.step(rx(status("node2", 8, 1, "init")), 12100);
+  assert.ok(!ofKind(restart, "log").some((l) => l.level === "crit"));
+  assert.deepEqual(ofKind(restart, "node_status").map((a) => [a.previous, a.status]), [
+    ["dead", "init"],
+  ]);
+});
+
+Deno.test("messages from unconfigured nodes and without src are dropped", () => {
+  const core = makeCore("node1");
+  core.step({ kind: "start" }, 0);
+  const a = core.step(rx(status("intruder", 7, 1)), 1);
+  const b = core.step(rx(status("intruder", 7, 2)), 2);
+  assert.deepEqual(ofKind([...a, ...b], "drop").map((d) => d.reason), [
+    "unknown_node",
+    "unknown_node",
+  ]);
+  assert.equal(
+    ofKind([...a, ...b], "log").filter((l) => l.text.includes("not in ha.cf")).length,
+    1,
+    "warned once",
+  );
+  const c = core.step(rx(Message.of({ t: "status", seq: "1" })), 3);
+  assert.deepEqual(ofKind(c, "drop").map((d) => d.reason), ["no_src"]);
+});
+
+Deno.test("links never heard are reported dead at initdead", () => {
+  const core = makeCore("node1", { links: ["eth0", "eth1"] });
+  core.step({ kind: "start" }, 0);
+  const acts = [];
+  for (let s = 1; s <= 12; s++) {
+    acts.push(
+      ...runUntil(core, s * 900 - 1),
+      ...core.step(rx(status("node2", 7, s), "eth0"), s * 900),
+    );
+  }
+  assert.deepEqual(ofKind(acts, "link_status").map((a) => [a.link, a.status]), [
+    ["eth0", "up"],
+    ["eth1", "dead"],
+  ]);
+  assert.ok(ofKind(acts, "node_status").every((a) => a.status !== "dead"));
+});
