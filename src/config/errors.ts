@@ -39,10 +39,15 @@ export type ConfigError = ConfigIssue;
 /** A problem worth telling the user about that does not stop the daemon. */
 export type ConfigWarning = ConfigIssue;
 
-/** Either a parsed value with its warnings, or every error found. */
-export type ParseResult<T> =
-  | { ok: true; value: T; warnings: ConfigWarning[] }
-  | { ok: false; errors: ConfigError[]; warnings: ConfigWarning[] };
+/** A refused input: every error found, and the warnings seen on the way. */
+export interface Failure {
+  ok: false;
+  errors: ConfigError[];
+  warnings: ConfigWarning[];
+}
+
+/** Success carrying T's fields (e.g. `{ ok: true, config, warnings }`), or a Failure. */
+export type ParseResult<T extends object> = ({ ok: true; warnings: ConfigWarning[] } & T) | Failure;
 
 /** `file:line: directive: message` (line and directive left out when unknown). */
 export function formatIssue(issue: ConfigIssue): string {

@@ -61,15 +61,15 @@ export async function loadConfig(
     const r = parseTomlConfig(text, path, opts);
     warnings.push(...r.warnings);
     if (r.ok) {
-      config = r.value.config;
+      config = r.config;
       if (authkeysPath === undefined && opts.authkeys !== false) {
-        if (r.value.authkeys) {
-          authkeys = r.value.authkeys;
+        if (r.authkeys) {
+          authkeys = r.authkeys;
           authkeysPath = path;
           const perm = await secretFileMode(path);
           if (perm) errors.push(perm);
-        } else if (r.value.authkeysPath) {
-          const p = r.value.authkeysPath;
+        } else if (r.authkeysPath) {
+          const p = r.authkeysPath;
           authkeysPath = isAbsolute(p) ? p : join(dirname(path), p);
         }
       }
@@ -77,7 +77,7 @@ export async function loadConfig(
   } else {
     const r = parseHaCf(text, path, opts);
     warnings.push(...r.warnings);
-    if (r.ok) config = r.value;
+    if (r.ok) config = r.config;
     else errors.push(...r.errors);
   }
 
@@ -85,11 +85,11 @@ export async function loadConfig(
     authkeysPath ??= join(dirname(path), "authkeys");
     const k = await loadAuthkeys(authkeysPath);
     warnings.push(...k.warnings);
-    if (k.ok) authkeys = k.value;
+    if (k.ok) authkeys = k.keys;
     else errors.push(...k.errors);
   }
   if (errors.length > 0 || !config) return { ok: false, errors, warnings };
-  return { ok: true, value: { config, authkeys, authkeysPath }, warnings };
+  return { ok: true, config, authkeys, authkeysPath, warnings };
 }
 
 /** A TOML file embedding secrets must be as private as authkeys. */

@@ -7,6 +7,7 @@ export {
   type ConfigError,
   type ConfigIssue,
   type ConfigWarning,
+  type Failure,
   formatIssue,
   type IssueCode,
   type ParseResult,

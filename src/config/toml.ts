@@ -158,7 +158,7 @@ export function parseTomlConfig(
   const result = w.run(doc);
   const r = w.d.finish(opts);
   if (!r.ok) return r;
-  return { ok: true, value: { config: r.value, ...result }, warnings: r.warnings };
+  return { ok: true, config: r.config, ...result, warnings: r.warnings };
 }
 
 class Walker {
@@ -390,11 +390,29 @@ class Walker {
           this.value(
             t.peer,
             `${key}.peer`,
-            (s) => check(isIPv6(s), s, "an IPv6 address like 2001:db8::2"),
+            (s) =>
+              check(isIPv6(s.split("%")[0]), s, "an IPv6 address like 2001:db8::2 or fe80::2%eth0"),
           ),
           port(this.d.udpport),
         ];
-        if (i && peer && p) m = { kind, iface: i, peer: peer.toLowerCase(), port: p, source };
+        if (!i || !peer || !p) break;
+        const [addr, scope] = peer.split("%", 2);
+        if (scope !== undefined && scope !== i) {
+          this.err(
+            `${key}.peer`,
+            `scope "%${scope}" differs from the interface ${i}; they must match`,
+            peer,
+          );
+          break;
+        }
+        m = {
+          kind,
+          iface: i,
+          peer: addr.toLowerCase(),
+          ...(scope ? { scope } : {}),
+          port: p,
+          source,
+        };
         break;
       }
       case "mcast": {

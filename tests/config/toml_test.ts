@@ -35,13 +35,13 @@ Deno.test("example heartbeat.toml and ha.cf give the same Config", async () => {
   });
   if (!toml.ok) assert.fail(toml.errors.map(formatIssue).join("\n"));
   if (!hacf.ok) assert.fail(hacf.errors.map(formatIssue).join("\n"));
-  assert.deepEqual(withoutSources(toml.value.config), withoutSources(hacf.value));
+  assert.deepEqual(withoutSources(toml.config), withoutSources(hacf.config));
   assert.deepEqual(toml.warnings, []);
   assert.deepEqual(hacf.warnings, []);
-  assert.equal(toml.value.authkeysPath, "authkeys");
+  assert.equal(toml.authkeysPath, "authkeys");
   // Not vacuous: the shared content is really there.
-  assert.equal(hacf.value.timings.keepaliveMs, 500);
-  assert.equal(hacf.value.media.length, 2);
+  assert.equal(hacf.config.timings.keepaliveMs, 500);
+  assert.equal(hacf.config.media.length, 2);
 });
 
 Deno.test("TOML: sections, media kinds, ping groups, env, embedded keys", () => {
@@ -79,7 +79,7 @@ loop = true
 [[media]]
 kind = "ucast6"
 iface = "eth2"
-peer = "2001:DB8::2"
+peer = "FE80::2%eth2"
 [[media]]
 kind = "serial"
 device = "/dev/ttyS0"
@@ -117,7 +117,7 @@ secret = "s2"
     { localNode: "node2" },
   );
   if (!r.ok) assert.fail(r.errors.map(formatIssue).join("\n"));
-  const c = r.value.config;
+  const c = r.config;
   assert.deepEqual(c.timings, {
     keepaliveMs: 250,
     deadtimeMs: 3000,
@@ -131,7 +131,7 @@ secret = "s2"
     { kind: "ucast", iface: "eth0", peer: "192.0.2.2", port: 9000 },
     { kind: "mcast", iface: "eth1", group: "239.0.0.9", port: 694, ttl: 1, loop: false },
     { kind: "mcast6", iface: "eth1", group: "ff12::9", port: 694, hops: 2, loop: true },
-    { kind: "ucast6", iface: "eth2", peer: "2001:db8::2", port: 700 },
+    { kind: "ucast6", iface: "eth2", peer: "fe80::2", scope: "eth2", port: 700 },
     { kind: "serial", device: "/dev/ttyS0", baud: 38400 },
   ]);
   assert.deepEqual(c.media[1].source, { file: "hb.toml", key: "media[1]" });
@@ -148,7 +148,7 @@ secret = "s2"
   assert.equal(c.pacemaker.mode, "respawn");
   assert.equal(c.pacemaker.daemonDir, "/usr/lib/pacemaker");
   assert.deepEqual(c.legacy.stonith.map((s) => s.value), ["* null node1"]);
-  const keys = r.value.authkeys!;
+  const keys = r.authkeys!;
   assert.equal(keys.send.index, 2);
   assert.equal(
     new TextDecoder().decode(keys.keys.get(1)!.secret),
