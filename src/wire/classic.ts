@@ -47,13 +47,14 @@ function replaceNewlines(s: string, depth: number): string {
 
 /** Text of one message at `depth` as a byte string. `escape` escapes newlines in strings. */
 function classicText(msg: Message, depth: number, head: boolean, escape: boolean): string {
-  if (depth >= MAX_TEXT_DEPTH) {
+  // The auth text (escape = false) must be total: it runs on whatever a peer sent.
+  if (escape && depth >= MAX_TEXT_DEPTH) {
     throw new WireEncodeError(`text nesting over ${MAX_TEXT_DEPTH} levels`);
   }
   let s = head ? CLASSIC_START : "";
   for (const f of msg.fields) {
     if (!head && f.name === "auth") continue; // msg2string_buf(NOHEAD) skips F_AUTH
-    if (f.name.length === 0 || f.name.includes("=") || f.name.includes("\n")) {
+    if (escape && (f.name.length === 0 || f.name.includes("=") || f.name.includes("\n"))) {
       throw new WireEncodeError(`field name ${JSON.stringify(f.name)} cannot be written as text`);
     }
     let v: string;
@@ -89,7 +90,9 @@ export function encodeClassic(msg: Message, opts: ClassicEncodeOptions = {}): Ui
 
 /**
  * The exact text Heartbeat's `auth=` digest covers: NOHEAD classic text of every field but
- * `auth`, strings raw (wire.md §5.1). A byte string.
+ * `auth`, strings raw (wire.md §5.1). A byte string. Never throws: names are copied as they
+ * are, and structs nested 10+ deep use byte 20 + depth (Heartbeat's table ends at 29 and C
+ * reads past it; such messages never come from Heartbeat, but may come from a fuzzer).
  */
 export function authText(msg: Message): string {
   return classicText(msg, 0, false, false);
