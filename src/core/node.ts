@@ -56,6 +56,8 @@ interface Peer {
   shutdownGen: number | null;
   reqnodesSent: boolean;
   everHeard: boolean;
+  /** Seq of the newest status applied: a retransmitted older status must not roll back. */
+  lastStatusSeq: number;
 }
 
 /** The protocol core of one node. */
@@ -109,6 +111,7 @@ export class NodeCore {
         shutdownGen: null,
         reqnodesSent: false,
         everHeard: false,
+        lastStatusSeq: 0,
       });
     }
     this.liveness = new Liveness(others, cfg.links, cfg.deadtimeMs, cfg.warntimeMs);
@@ -331,7 +334,7 @@ export class NodeCore {
     const toUs = this.addressedToUs(msg);
 
     if (isUnsequenced(type)) {
-      this.noteHeard(peer, link, msg, hg, peer.generation === hg, now, out);
+      this.noteHeard(peer, link, undefined, hg, peer.generation === hg, now, out);
       if (!toUs) {
         this.counters.notForUs++;
         return;
@@ -357,9 +360,11 @@ export class NodeCore {
       peer.ackedByPeer = 0;
       peer.reqnodesSent = false;
       peer.shutdownGen = null;
+      peer.lastStatusSeq = 0;
       this.rexmit.removeNode(src);
     }
-    this.noteHeard(peer, link, msg, hg, sameGen, now, out);
+    const freshStatus = type === "status" && seq > peer.lastStatusSeq;
+    this.noteHeard(peer, link, freshStatus ? msg.get("st") : undefined, hg, sameGen, now, out);
 
     const deliverable = toUs && type !== undefined && !CONTROL_TYPES.has(type);
     const r = peer.track.accept(seq, deliverable ? msg : null);
@@ -392,7 +397,8 @@ export class NodeCore {
       this.sendUnsequenced(this.directed("NS_ackmsg", peer, { ackseq: hex(seq) }), out);
     }
 
-    if (toUs) this.onControl(peer, type, msg, hg, out);
+    if (freshStatus) this.onStatus(peer, seq, msg, hg, out);
+    else if (toUs) this.onControl(peer, type, hg, out);
     if (!peer.reqnodesSent && peer.shutdownGen === null) {
       peer.reqnodesSent = true;
       this.sendSequenced(this.directed("reqnodes", peer, {}), out);
@@ -403,13 +409,13 @@ export class NodeCore {
   /**
    * Liveness and status bookkeeping for any authenticated message not from a generation that
    * already said `shutdone`. `sameGen` is false when this message just revealed a restart.
-   * A dead or never-heard node comes back with the status its message announces (status
-   * messages) or `up` (anything else).
+   * A dead or never-heard node comes back with the status `st` its newest status message
+   * announces, or `up` (anything else).
    */
   private noteHeard(
     peer: Peer,
     link: string,
-    msg: Message,
+    st: string | undefined,
     hg: number,
     sameGen: boolean,
     now: number,
@@ -428,7 +434,6 @@ export class NodeCore {
           text: `Cluster node ${peer.name} returning after partition.`,
         });
       }
-      const st = msg.get("t") === "status" ? msg.get("st") : undefined;
       const next: NodeStatus = st === "init" || st === "up" || st === "active" ? st : "up";
       this.setPeerStatus(peer, next, wasDead ? "heard again" : "first heard", out);
     }
@@ -449,24 +454,26 @@ export class NodeCore {
     });
   }
 
+  /** A status message newer than any applied: its deadtime and status. */
+  private onStatus(peer: Peer, seq: number, msg: Message, hg: number, out: CoreAction[]): void {
+    if (peer.shutdownGen !== null && hg <= peer.shutdownGen) return;
+    peer.lastStatusSeq = seq;
+    const dt = parseHex(msg.get("dt"));
+    if (dt !== null && dt > 0) this.liveness.setDeadtime(peer.name, dt);
+    const st = msg.get("st");
+    if (st === "init" || st === "up" || st === "active") {
+      this.setPeerStatus(peer, st, "status message", out);
+    }
+  }
+
+  /** Control messages addressed to us (or to all) that the core answers itself. */
   private onControl(
     peer: Peer,
     type: string | undefined,
-    msg: Message,
     hg: number,
     out: CoreAction[],
   ): void {
     switch (type) {
-      case "status": {
-        if (peer.shutdownGen !== null && hg <= peer.shutdownGen) return;
-        const dt = parseHex(msg.get("dt"));
-        if (dt !== null && dt > 0) this.liveness.setDeadtime(peer.name, dt);
-        const st = msg.get("st");
-        if (st === "init" || st === "up" || st === "active") {
-          this.setPeerStatus(peer, st, "status message", out);
-        }
-        return;
-      }
       case "reqnodes": {
         const names = [...new Set(this.cfg.nodes)].map((n) => n + " ").join("");
         // Field order as in captures: dest first, then t.

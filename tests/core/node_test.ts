@@ -417,3 +417,25 @@ Deno.test("links never heard are reported dead at initdead", () => {
   ]);
   assert.ok(ofKind(acts, "node_status").every((a) => a.status !== "dead"));
 });
+
+Deno.test("a retransmitted older status does not roll the node's status back", () => {
+  const core = makeCore("node1");
+  core.step({ kind: "start" }, 0);
+  core.step(rx(status("node2", 7, 1, "up")), 0);
+  core.step(rx(status("node2", 7, 3, "active")), 10);
+  const late = core.step(rx(status("node2", 7, 2, "up")), 20);
+  assert.equal(ofKind(late, "node_status").length, 0);
+  assert.equal(core.snapshot().nodes[1].status, "active");
+  assert.equal(ofKind(late, "drop").length, 0, "the hole it fills is accepted");
+});
+
+Deno.test("the peer's advertised dt is its dead interval", () => {
+  const core = makeCore("node1", { deadtimeMs: 5000 });
+  core.step({ kind: "start" }, 0);
+  core.step(rx(status("node2", 7, 1, "active", 0x2710)), 0);
+  assert.equal(core.snapshot().nodes[1].deadtimeMs, 10000);
+  runUntil(core, 9999);
+  assert.equal(core.snapshot().nodes[1].status, "active");
+  runUntil(core, 10000);
+  assert.equal(core.snapshot().nodes[1].status, "dead");
+});

@@ -26,6 +26,8 @@ interface PendingCrash {
   declarer: string;
   crashed: string;
   declarerGen: number;
+  /** Graceful leave: declared at the shutdown notice, or like a crash if it was lost. */
+  graceful: boolean;
 }
 
 export class Checker implements Observer {
@@ -72,13 +74,18 @@ export class Checker implements Observer {
     }
   }
 
-  crashed(node: string, now: number): void {
+  leaving(node: string, now: number): void {
+    this.crashed(node, now, true);
+  }
+
+  crashed(node: string, now: number, graceful = false): void {
+    if (this.gen.get(node) === 0) return;
     this.gen.set(node, 0);
     this.crashedAt.set(node, now);
     for (const [x, g] of this.gen) {
       if (x === node || g === 0) continue;
       if (this.view.get(`${x}>${node}`) === "dead") continue;
-      this.pendingCrash.push({ declarer: x, crashed: node, declarerGen: g });
+      this.pendingCrash.push({ declarer: x, crashed: node, declarerGen: g, graceful });
     }
     for (let i = this.pendingCrash.length - 1; i >= 0; i--) {
       if (this.pendingCrash[i].declarer === node) this.pendingCrash.splice(i, 1);
@@ -118,7 +125,7 @@ export class Checker implements Observer {
     }
     if (yUp && this.opt.strictNoFalseDeath) {
       this.fail(now, `(a) ${x} declared live ${y} dead (${reason}) within the loss budget`);
-    } else if (!quiet && reason !== "shutdown notice") {
+    } else if (!quiet && !(reason === "shutdown notice" && !yUp)) {
       this.fail(
         now,
         `(a) ${x} declared ${y} dead (${reason}) although it heard it ${
@@ -128,7 +135,8 @@ export class Checker implements Observer {
     }
     const i = this.pendingCrash.findIndex((p) => p.declarer === x && p.crashed === y);
     if (i >= 0) {
-      this.pendingCrash.splice(i, 1);
+      const [p] = this.pendingCrash.splice(i, 1);
+      if (p.graceful && reason === "shutdown notice") return;
       if (heard !== undefined) {
         const after = now - heard;
         const lo = this.opt.deadtimeMs - this.opt.keepaliveMs - 1e-6, hi = this.opt.deadtimeMs + 1;

@@ -35,6 +35,8 @@ export interface Observer {
   action(node: string, a: CoreAction, now: number): void;
   started(node: string, generation: number, now: number): void;
   crashed(node: string, now: number): void;
+  /** Graceful shutdown begins (its last messages follow). */
+  leaving(node: string, now: number): void;
 }
 
 export class SimNode {
@@ -110,6 +112,16 @@ export class Cluster {
     n.core = null;
     n.deadline = Infinity;
     this.observer.crashed(name, this.clock.now);
+  }
+
+  /** SIGTERM: the node leaves gracefully (shutdone + final status), then is gone. */
+  shutdown(name: string): void {
+    const n = this.nodes.get(name)!;
+    if (!n.core) return;
+    this.observer.leaving(name, this.clock.now);
+    this.stepNode(n, { kind: "shutdown" });
+    n.core = null;
+    n.deadline = Infinity;
   }
 
   /** A local client on `name` sends a message (broadcast or to `dest`). */

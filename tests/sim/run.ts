@@ -76,6 +76,9 @@ export function runSeed(seed: number, nodeCount: number): SimResult {
   if (scen.kind === "lossy") {
     const victim = rng.pick(names);
     cluster.at(rng.real(12_000, 25_000), () => cluster.crash(victim));
+    // A graceful leave of another node: peers declare it at the shutdown notice.
+    const leaver = rng.pick(names.filter((n) => n !== victim));
+    cluster.at(rng.real(12_000, 25_000), () => cluster.shutdown(leaver));
   } else if (scen.kind === "partition") {
     const shuffled = [...names].sort(() => rng.next() - 0.5);
     const cut = rng.int(1, names.length - 1);
