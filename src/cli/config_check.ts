@@ -65,8 +65,10 @@ async function run(args: string[]): Promise<number> {
     const doc = r.ok
       ? {
         ok: true,
-        config: configToJson(r.config),
-        auth: r.authkeys ? { file: r.authkeysPath, ...authSummary(r.authkeys) } : undefined,
+        config: configToJson(r.value.config),
+        auth: r.value.authkeys
+          ? { file: r.value.authkeysPath, ...authSummary(r.value.authkeys) }
+          : undefined,
         warnings: r.warnings,
       }
       : { ok: false, errors: r.errors, warnings: r.warnings };
@@ -80,7 +82,7 @@ async function run(args: string[]): Promise<number> {
     console.error(`${n} error${n === 1 ? "" : "s"}; configuration not usable`);
     return 1;
   }
-  console.log(describe(file, r, r.warnings));
+  console.log(describe(file, r.value, r.warnings));
   return 0;
 }
 

@@ -14,7 +14,7 @@ const METHODS: readonly AuthMethod[] = ["crc", "md5", "sha1", "sha256"];
 const MAX_INDEX = 15;
 
 /** Parses authkeys text; `file` is used in messages only. */
-export function parseAuthkeys(text: string, file: string): ParseResult<{ keys: AuthKeys }> {
+export function parseAuthkeys(text: string, file: string): ParseResult<AuthKeys> {
   const issues = new IssueList();
   const keys = new Map<number, AuthKey>();
   const keyLines = new Map<number, number>();
@@ -166,14 +166,14 @@ export function parseAuthkeys(text: string, file: string): ParseResult<{ keys: A
       warnings: issues.warnings,
     };
   }
-  return { ok: true, keys: { send: keys.get(send.index)!, keys }, warnings: issues.warnings };
+  return { ok: true, value: { send: keys.get(send.index)!, keys }, warnings: issues.warnings };
 }
 
 /**
  * Reads and parses an authkeys file, refusing it (as Heartbeat does) when group or
  * others have any permission on it.
  */
-export async function loadAuthkeys(path: string): Promise<ParseResult<{ keys: AuthKeys }>> {
+export async function loadAuthkeys(path: string): Promise<ParseResult<AuthKeys>> {
   let text: string;
   try {
     const st = await Deno.stat(path);

@@ -364,7 +364,7 @@ export class Draft {
   }
 
   /** Derives defaults, runs the whole-file checks and returns the result. */
-  finish(opts: ParseOptions): ParseResult<{ config: Config }> {
+  finish(opts: ParseOptions): ParseResult<Config> {
     const c = this.config;
     const t = this.timings;
     const fileSrc: Source = { file: this.file };
@@ -490,7 +490,7 @@ export class Draft {
     if (errors.length > 0) {
       return { ok: false, errors: sortIssues(errors), warnings: sortIssues(warnings) };
     }
-    return { ok: true, config: c, warnings: sortIssues(warnings) };
+    return { ok: true, value: c, warnings: sortIssues(warnings) };
   }
 }
 

@@ -46,8 +46,8 @@ export interface Failure {
   warnings: ConfigWarning[];
 }
 
-/** Success carrying T's fields (e.g. `{ ok: true, config, warnings }`), or a Failure. */
-export type ParseResult<T extends object> = ({ ok: true; warnings: ConfigWarning[] } & T) | Failure;
+/** Either the parsed value with its warnings, or a Failure with every error found. */
+export type ParseResult<T> = { ok: true; value: T; warnings: ConfigWarning[] } | Failure;
 
 /** `file:line: directive: message` (line and directive left out when unknown). */
 export function formatIssue(issue: ConfigIssue): string {

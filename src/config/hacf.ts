@@ -39,13 +39,13 @@ interface Line {
  *
  * @example
  * const r = parseHaCf("node a b\nucast eth0 192.0.2.2\n", "ha.cf", { localNode: "a" });
- * if (r.ok) console.log(r.config.timings.deadtimeMs); // 30000
+ * if (r.ok) console.log(r.value.timings.deadtimeMs); // 30000
  */
 export function parseHaCf(
   text: string,
   file: string,
   opts: ParseOptions = {},
-): ParseResult<{ config: Config }> {
+): ParseResult<Config> {
   const d = new Draft(file);
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {

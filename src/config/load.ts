@@ -23,10 +23,16 @@ export interface LoadOptions extends ParseOptions {
 /** A configuration with its keys. */
 export interface LoadedConfig {
   config: Config;
-  /** Absent only when `authkeys: false` was asked for. */
-  authkeys?: AuthKeys;
+  authkeys: AuthKeys;
   /** Where the keys were read from (the TOML file itself for embedded keys). */
-  authkeysPath?: string;
+  authkeysPath: string;
+}
+
+/** What `loadConfig(path, { authkeys: false })` gives: the configuration alone. */
+export interface LoadedConfigOnly {
+  config: Config;
+  authkeys?: undefined;
+  authkeysPath?: undefined;
 }
 
 /** True when `path` names a TOML configuration (by extension). */
@@ -41,10 +47,18 @@ export function isTomlPath(path: string): boolean {
  * const r = await loadConfig("/etc/ha.d/ha.cf", { localNode: "node1" });
  * if (!r.ok) for (const e of r.errors) console.error(formatIssue(e));
  */
+export function loadConfig(
+  path: string,
+  opts: LoadOptions & { authkeys: false },
+): Promise<ParseResult<LoadedConfigOnly>>;
+export function loadConfig(
+  path: string,
+  opts?: LoadOptions & { authkeys?: string },
+): Promise<ParseResult<LoadedConfig>>;
 export async function loadConfig(
   path: string,
   opts: LoadOptions = {},
-): Promise<ParseResult<LoadedConfig>> {
+): Promise<ParseResult<LoadedConfig | LoadedConfigOnly>> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -61,15 +75,15 @@ export async function loadConfig(
     const r = parseTomlConfig(text, path, opts);
     warnings.push(...r.warnings);
     if (r.ok) {
-      config = r.config;
+      config = r.value.config;
       if (authkeysPath === undefined && opts.authkeys !== false) {
-        if (r.authkeys) {
-          authkeys = r.authkeys;
+        if (r.value.authkeys) {
+          authkeys = r.value.authkeys;
           authkeysPath = path;
           const perm = await secretFileMode(path);
           if (perm) errors.push(perm);
-        } else if (r.authkeysPath) {
-          const p = r.authkeysPath;
+        } else if (r.value.authkeysPath) {
+          const p = r.value.authkeysPath;
           authkeysPath = isAbsolute(p) ? p : join(dirname(path), p);
         }
       }
@@ -77,7 +91,7 @@ export async function loadConfig(
   } else {
     const r = parseHaCf(text, path, opts);
     warnings.push(...r.warnings);
-    if (r.ok) config = r.config;
+    if (r.ok) config = r.value;
     else errors.push(...r.errors);
   }
 
@@ -85,11 +99,16 @@ export async function loadConfig(
     authkeysPath ??= join(dirname(path), "authkeys");
     const k = await loadAuthkeys(authkeysPath);
     warnings.push(...k.warnings);
-    if (k.ok) authkeys = k.keys;
+    if (k.ok) authkeys = k.value;
     else errors.push(...k.errors);
   }
   if (errors.length > 0 || !config) return { ok: false, errors, warnings };
-  return { ok: true, config, authkeys, authkeysPath, warnings };
+  if (opts.authkeys === false) return { ok: true, value: { config }, warnings };
+  return {
+    ok: true,
+    value: { config, authkeys: authkeys!, authkeysPath: authkeysPath! },
+    warnings,
+  };
 }
 
 /** A TOML file embedding secrets must be as private as authkeys. */

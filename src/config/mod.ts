@@ -17,6 +17,12 @@ export { BUILTIN_APIAUTH, DEFAULT_BAUD, DEFAULT_UDPPORT, type ParseOptions } fro
 export { parseHaCf } from "./hacf.ts";
 export { loadAuthkeys, parseAuthkeys } from "./authkeys.ts";
 export { parseTomlConfig, type TomlDocument } from "./toml.ts";
-export { isTomlPath, loadConfig, type LoadedConfig, type LoadOptions } from "./load.ts";
+export {
+  isTomlPath,
+  loadConfig,
+  type LoadedConfig,
+  type LoadedConfigOnly,
+  type LoadOptions,
+} from "./load.ts";
 export { parameterValue } from "./params.ts";
 export { configToJson } from "./json.ts";

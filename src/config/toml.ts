@@ -158,7 +158,7 @@ export function parseTomlConfig(
   const result = w.run(doc);
   const r = w.d.finish(opts);
   if (!r.ok) return r;
-  return { ok: true, config: r.config, ...result, warnings: r.warnings };
+  return { ok: true, value: { config: r.value, ...result }, warnings: r.warnings };
 }
 
 class Walker {

@@ -13,10 +13,10 @@ Deno.test("keygen writes a 0600 authkeys that loads, and refuses to overwrite", 
     const keys = await loadAuthkeys(out);
     assert.ok(keys.ok);
     if (!keys.ok) return;
-    assert.equal(keys.keys.send.method, "sha256");
-    assert.equal(keys.keys.send.secret.length, 64, "32 random bytes as hex");
+    assert.equal(keys.value.send.method, "sha256");
+    assert.equal(keys.value.send.secret.length, 64, "32 random bytes as hex");
     const before = await Deno.readTextFile(out);
-    assert.doesNotMatch(r.stdout, new RegExp(new TextDecoder().decode(keys.keys.send.secret)));
+    assert.doesNotMatch(r.stdout, new RegExp(new TextDecoder().decode(keys.value.send.secret)));
 
     const again = await runMain(["keygen", "--output", out]);
     assert.equal(again.code, 1);
@@ -36,7 +36,7 @@ Deno.test("keygen writes a 0600 authkeys that loads, and refuses to overwrite", 
     assert.equal(forced.code, 0, forced.stderr);
     assert.equal((await Deno.stat(out)).mode! & 0o777, 0o600);
     const k2 = await loadAuthkeys(out);
-    assert.ok(k2.ok && k2.keys.send.index === 3 && k2.keys.send.method === "sha1");
+    assert.ok(k2.ok && k2.value.send.index === 3 && k2.value.send.method === "sha1");
     assert.notEqual(await Deno.readTextFile(out), before, "a fresh secret");
     assert.deepEqual(
       [...Deno.readDirSync(dir)].map((e) => e.name),

@@ -16,7 +16,7 @@ Deno.test("authkeys: several keys, comments, the send key, secrets as Heartbeat 
     "authkeys",
   );
   if (!r.ok) assert.fail(r.errors.map(formatIssue).join("\n"));
-  const k = r.keys;
+  const k = r.value;
   assert.equal(k.send.index, 2);
   assert.equal(k.send.method, "sha256");
   assert.equal(dec(k.send.secret), "s3cr#t");
@@ -92,7 +92,7 @@ Deno.test("loadAuthkeys accepts 0600 and 0400", async () => {
     await withKeyFile(mode, async (path) => {
       const r = await loadAuthkeys(path);
       if (!r.ok) assert.fail(r.errors.map(formatIssue).join("\n"));
-      assert.equal(dec(r.keys.send.secret), "secret");
+      assert.equal(dec(r.value.send.secret), "secret");
     });
   }
 });

@@ -10,7 +10,7 @@ const BASE = "node node1 node2\nbcast eth0\n";
 function good(text: string, localNode = "node1"): { config: Config; warnings: string[] } {
   const r = parseHaCf(text, "ha.cf", { localNode });
   if (!r.ok) assert.fail(`expected ok, got:\n${r.errors.map(formatIssue).join("\n")}`);
-  return { config: r.config, warnings: r.warnings.map(formatIssue) };
+  return { config: r.value, warnings: r.warnings.map(formatIssue) };
 }
 
 function bad(text: string, localNode = "node1"): string[] {
@@ -288,7 +288,7 @@ Deno.test("the four capture ha.cf files parse for node1", async () => {
     const text = await Deno.readTextFile(new URL(name, dir));
     const r = parseHaCf(text, name, { localNode: "node1" });
     if (!r.ok) assert.fail(r.errors.map(formatIssue).join("\n"));
-    const c = r.config;
+    const c = r.value;
     assert.deepEqual(c.nodes, ["node1", "node2"]);
     assert.deepEqual(c.timings, {
       keepaliveMs: 1000,

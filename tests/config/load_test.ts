@@ -16,8 +16,8 @@ Deno.test("loadConfig: each example loads with its authkeys", async () => {
       const r = await loadConfig(`${dir}/${file}`, { localNode: "node2" });
       if (!r.ok) assert.fail(`${name}/${file}:\n${r.errors.map(formatIssue).join("\n")}`);
       assert.deepEqual(r.warnings, [], `${name}/${file}`);
-      assert.equal(r.authkeys?.send.method, method);
-      assert.equal(r.authkeysPath, `${dir}/authkeys`);
+      assert.equal(r.value.authkeys?.send.method, method);
+      assert.equal(r.value.authkeysPath, `${dir}/authkeys`);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -37,9 +37,9 @@ Deno.test("loadConfig: config and authkeys errors come together; explicit authke
     await Deno.writeTextFile(`${dir}/keys`, "auth 1\n1 md5 k\n", { mode: 0o600 });
     await Deno.writeTextFile(`${dir}/ha.cf`, "node node1\nbcast eth0\n");
     const r2 = await loadConfig(`${dir}/ha.cf`, { localNode: "node1", authkeys: `${dir}/keys` });
-    assert.ok(r2.ok && r2.authkeys?.send.method === "md5");
+    assert.ok(r2.ok && r2.value.authkeys?.send.method === "md5");
     const r3 = await loadConfig(`${dir}/ha.cf`, { localNode: "node1", authkeys: false });
-    assert.ok(r3.ok && r3.authkeys === undefined);
+    assert.ok(r3.ok && r3.value.authkeys === undefined);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -71,7 +71,7 @@ Deno.test("loadConfig: missing file; TOML embedding keys must be private", async
     await Deno.chmod(path, 0o600);
     const good = await loadConfig(path, { localNode: "n1" });
     assert.ok(
-      good.ok && good.authkeys?.send.method === "sha256" && good.authkeysPath === path,
+      good.ok && good.value.authkeys?.send.method === "sha256" && good.value.authkeysPath === path,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

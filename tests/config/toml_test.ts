@@ -35,13 +35,13 @@ Deno.test("example heartbeat.toml and ha.cf give the same Config", async () => {
   });
   if (!toml.ok) assert.fail(toml.errors.map(formatIssue).join("\n"));
   if (!hacf.ok) assert.fail(hacf.errors.map(formatIssue).join("\n"));
-  assert.deepEqual(withoutSources(toml.config), withoutSources(hacf.config));
+  assert.deepEqual(withoutSources(toml.value.config), withoutSources(hacf.value));
   assert.deepEqual(toml.warnings, []);
   assert.deepEqual(hacf.warnings, []);
-  assert.equal(toml.authkeysPath, "authkeys");
+  assert.equal(toml.value.authkeysPath, "authkeys");
   // Not vacuous: the shared content is really there.
-  assert.equal(hacf.config.timings.keepaliveMs, 500);
-  assert.equal(hacf.config.media.length, 2);
+  assert.equal(hacf.value.timings.keepaliveMs, 500);
+  assert.equal(hacf.value.media.length, 2);
 });
 
 Deno.test("TOML: sections, media kinds, ping groups, env, embedded keys", () => {
@@ -117,7 +117,7 @@ secret = "s2"
     { localNode: "node2" },
   );
   if (!r.ok) assert.fail(r.errors.map(formatIssue).join("\n"));
-  const c = r.config;
+  const c = r.value.config;
   assert.deepEqual(c.timings, {
     keepaliveMs: 250,
     deadtimeMs: 3000,
@@ -148,7 +148,7 @@ secret = "s2"
   assert.equal(c.pacemaker.mode, "respawn");
   assert.equal(c.pacemaker.daemonDir, "/usr/lib/pacemaker");
   assert.deepEqual(c.legacy.stonith.map((s) => s.value), ["* null node1"]);
-  const keys = r.authkeys!;
+  const keys = r.value.authkeys!;
   assert.equal(keys.send.index, 2);
   assert.equal(
     new TextDecoder().decode(keys.keys.get(1)!.secret),
