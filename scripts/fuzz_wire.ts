@@ -10,9 +10,9 @@
 import { parseArgs } from "node:util";
 import { readPcap } from "../tests/helpers/pcap.ts";
 import { mulberry32, randInt, randomMessage, type Rng } from "../tests/wire/gen.ts";
-import { decodeAndVerify, signAndEncode } from "../src/wire/auth.ts";
+import { decodeAndVerify, digestHex, signAndEncode } from "../src/wire/auth.ts";
 import { authText, decodeClassic, encodeClassic } from "../src/wire/classic.ts";
-import { decodeNetstring, netstringBody } from "../src/wire/netstring.ts";
+import { decodeNetstring, netstringBody, withSignature } from "../src/wire/netstring.ts";
 import { fromLatin1 } from "../src/wire/bytes.ts";
 import type { Message } from "../src/wire/message.ts";
 import { expandCompressedFields } from "../src/wire/compress.ts";
@@ -176,6 +176,29 @@ export function runCase(input: Uint8Array, keys: AuthKeys): string {
   return (v.ok ? "verified" : v.error.code) + (c1.ok ? " classic_ok" : "");
 }
 
+/**
+ * Replaces whatever follows the last "%%%\n" by a valid signature of the bytes before it, so
+ * mutated bodies get past the signature check into the auth-field and compression paths.
+ */
+export function resign(input: Uint8Array, keys: AuthKeys): Uint8Array {
+  let end = -1;
+  for (let i = input.length - 4; i >= 0; i--) {
+    if (
+      input[i] === 0x25 && input[i + 1] === 0x25 && input[i + 2] === 0x25 && input[i + 3] === 0x0a
+    ) {
+      end = i + 4;
+      break;
+    }
+  }
+  if (end < 0) return input;
+  const body = input.subarray(0, end);
+  const sig = fromLatin1(withSignature("", keys.send.index, digestHex(keys.send, body)));
+  const out = new Uint8Array(end + sig.length);
+  out.set(body);
+  out.set(sig, end);
+  return out;
+}
+
 /** Per-case seed so a single case replays without running the ones before it. */
 export function caseSeed(seed: number, index: number): number {
   return (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca6b)) >>> 0;
@@ -197,8 +220,10 @@ export function fuzz(
   for (let i = start; i < start + count; i++) {
     const rng = mulberry32(caseSeed(seed, i));
     try {
-      const input = mutate(rng, corpus);
-      const label = runCase(input, FUZZ_KEYS[i % FUZZ_KEYS.length]);
+      const keys = FUZZ_KEYS[i % FUZZ_KEYS.length];
+      let input = mutate(rng, corpus);
+      if (rng() < 0.25) input = resign(input, keys);
+      const label = runCase(input, keys);
       outcomes.set(label, (outcomes.get(label) ?? 0) + 1);
     } catch (error) {
       return { outcomes, failure: { index: i, error } };

@@ -16,7 +16,7 @@
  */
 
 import { type Field, FieldType, Message } from "./message.ts";
-import { type DecodeError, decodeError, WireEncodeError } from "./errors.ts";
+import { type DecodeError, decodeError } from "./errors.ts";
 import { MAX_FIELDS, MAX_TEXT_DEPTH, MAXMSG } from "./limits.ts";
 import { fromLatin1, latin1 } from "./bytes.ts";
 import { fromBase64, toBase64 } from "./base64.ts";
@@ -47,16 +47,9 @@ function replaceNewlines(s: string, depth: number): string {
 
 /** Text of one message at `depth` as a byte string. `escape` escapes newlines in strings. */
 function classicText(msg: Message, depth: number, head: boolean, escape: boolean): string {
-  // The auth text (escape = false) must be total: it runs on whatever a peer sent.
-  if (escape && depth >= MAX_TEXT_DEPTH) {
-    throw new WireEncodeError(`text nesting over ${MAX_TEXT_DEPTH} levels`);
-  }
   let s = head ? CLASSIC_START : "";
   for (const f of msg.fields) {
     if (!head && f.name === "auth") continue; // msg2string_buf(NOHEAD) skips F_AUTH
-    if (escape && (f.name.length === 0 || f.name.includes("=") || f.name.includes("\n"))) {
-      throw new WireEncodeError(`field name ${JSON.stringify(f.name)} cannot be written as text`);
-    }
     let v: string;
     switch (f.type) {
       case 0:
@@ -81,7 +74,10 @@ function classicText(msg: Message, depth: number, head: boolean, escape: boolean
 
 /**
  * Encodes `msg` in classic text form. Strings with '\n' are escaped (see module doc).
- * Throws WireEncodeError only for names that text cannot carry or nesting over 10 levels.
+ * Total (never throws), because it also carries peers' messages to API clients: like
+ * Heartbeat's strcat, it writes names as they are, and it nests deeper than the 10-entry
+ * SPECIAL_SYMS table with byte 20 + depth. Text that Heartbeat could not carry either (a
+ * name with '=' or '\n', nesting of 10+) does not decode back: decodeClassic reports it.
  */
 export function encodeClassic(msg: Message, opts: ClassicEncodeOptions = {}): Uint8Array {
   const text = classicText(msg, 0, opts.head ?? true, true);
@@ -90,9 +86,7 @@ export function encodeClassic(msg: Message, opts: ClassicEncodeOptions = {}): Ui
 
 /**
  * The exact text Heartbeat's `auth=` digest covers: NOHEAD classic text of every field but
- * `auth`, strings raw (wire.md §5.1). A byte string. Never throws: names are copied as they
- * are, and structs nested 10+ deep use byte 20 + depth (Heartbeat's table ends at 29 and C
- * reads past it; such messages never come from Heartbeat, but may come from a fuzzer).
+ * `auth`, strings raw (wire.md §5.1). A byte string. Never throws (see encodeClassic).
  */
 export function authText(msg: Message): string {
   return classicText(msg, 0, false, false);

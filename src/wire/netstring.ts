@@ -206,6 +206,14 @@ export function decodeNetstring(bytes: Uint8Array): NetstringDecodeResult {
   const msg = r.message(0, bytes.length, 0);
   if (msg === null) return { ok: false, error: r.err! };
   const bodyEnd = r.endPos;
+  // Heartbeat's sender never builds a body this big (room for the signature is kept); refusing
+  // it here also means every accepted message can be re-signed and forwarded.
+  if (bodyEnd + MAX_AUTH_BYTES + 1 >= MAXMSG) {
+    return {
+      ok: false,
+      error: decodeError("too_big", 0, `message body of ${bodyEnd} bytes leaves no room to sign`),
+    };
+  }
   if (bodyEnd === bytes.length) return { ok: true, msg, signed: null };
   const s = r.netstring(bodyEnd, bytes.length, "signature netstring");
   if (s === null) return { ok: false, error: r.err! };

@@ -3,7 +3,6 @@ import { Message } from "../../src/wire/message.ts";
 import { authText, decodeClassic, encodeClassic, specialSym } from "../../src/wire/classic.ts";
 import { fromLatin1, latin1 } from "../../src/wire/bytes.ts";
 import { MAX_TEXT_DEPTH } from "../../src/wire/limits.ts";
-import { WireEncodeError } from "../../src/wire/errors.ts";
 
 function code(s: string, head = true): string {
   const r = decodeClassic(fromLatin1(s), { head });
@@ -97,14 +96,24 @@ Deno.test("classic: nesting limit (SPECIAL_SYMS has 10 entries)", () => {
   const r = decodeClassic(encodeClassic(m));
   assert.ok(r.ok);
   assert.deepEqual(r.msg, m);
-  assert.throws(
-    () => encodeClassic(new Message([{ name: "s", type: 2, value: m }])),
-    WireEncodeError,
-  );
+  // One level more still encodes (API frames must never throw) but does not decode back.
+  const deeper = encodeClassic(new Message([{ name: "s", type: 2, value: m }]));
+  const back = decodeClassic(deeper);
+  assert.equal(!back.ok && back.error.code, "too_deep");
   // A hand-made deeper text is a typed error.
   let text = ">>>\n<<<\n";
   for (let d = 12; d >= 0; d--) {
     text = ">>>\n(2)s=" + text.replaceAll("\n", String.fromCharCode(20 + d)) + "\n<<<\n";
   }
   assert.equal(code(text), "too_deep");
+});
+
+Deno.test("classic: encodeClassic never throws on what a peer can send (names with '=' / '\\n')", () => {
+  const m = new Message([{ name: "a=b\nc", type: 0, value: "1" }]);
+  const text = latin1(encodeClassic(m));
+  assert.equal(text, ">>>\na=b\nc=1\n<<<\n");
+  // Lossy exactly like Heartbeat's text: it reads back as other fields.
+  const back = decodeClassic(fromLatin1(text));
+  assert.ok(back.ok);
+  assert.deepEqual(back.msg, Message.of({ a: "b", c: "1" }));
 });

@@ -14,5 +14,6 @@ Deno.test("fuzz: 20,000 mutated/random datagrams never make a decoder throw", ()
   assert.equal(total, 20_000);
   // The mix must reach both rejection and acceptance paths, or the fuzzer is not testing much.
   assert.ok((r.outcomes.get("verified") ?? 0) > 0);
+  assert.ok((r.outcomes.get("bad_auth_field") ?? 0) > 0, "re-signed mutants reach the auth field");
   assert.ok(r.outcomes.size >= 8, `only outcomes ${[...r.outcomes.keys()]}`);
 });

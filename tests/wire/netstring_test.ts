@@ -101,3 +101,13 @@ Deno.test("netstring: encoder refuses names with '=' and messages over MAXMSG", 
   assert.throws(() => encodeNetstring(Message.of({ "a=b": "1" })), WireEncodeError);
   assert.throws(() => encodeNetstring(Message.of({ a: "x".repeat(MAXMSG) })), WireEncodeError);
 });
+
+Deno.test("netstring: a body with no room left for a signature is too_big", () => {
+  const filler = (n: number) => netstringBody(Message.of({ a: "x".repeat(n) }));
+  const base = filler(0).length;
+  const limit = MAXMSG - 65 - base; // body + 64 + 1 must stay below MAXMSG
+  const r1 = decodeNetstring(fromLatin1(filler(limit - 10)));
+  assert.equal(r1.ok, true);
+  const r2 = decodeNetstring(fromLatin1(filler(limit + 10)));
+  assert.equal(!r2.ok && r2.error.code, "too_big");
+});
