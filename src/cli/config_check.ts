@@ -8,9 +8,11 @@ import { register } from "./dispatch.ts";
 import { type ConfigIssue, formatIssue } from "../config/errors.ts";
 import { loadConfig, type LoadedConfig } from "../config/load.ts";
 import { authSummary, configToJson } from "../config/json.ts";
+import { currentHost, hostWarnings } from "../config/hostcheck.ts";
 import type { Medium, Source } from "../config/types.ts";
 
 const USAGE = `usage: heartbeat config check [FILE] [--authkeys PATH] [--json] [--node NAME]
+                              [--no-host-checks]
 
 Checks FILE (default /etc/ha.d/ha.cf; *.toml is read as heartbeat.toml) and its
 authkeys (default: beside FILE), then prints the effective configuration or every
@@ -18,7 +20,9 @@ error as file:line: directive: message.
 
   --authkeys PATH   authkeys file to check instead of the default
   --json            print {ok, config|errors, warnings, auth} as JSON
-  --node NAME       the local node name (default: this host's name)`;
+  --node NAME       the local node name (default: this host's name)
+  --no-host-checks  skip the checks against this host (interfaces, respawn programs
+                    and users, devices), e.g. when checking another node's file`;
 
 async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -39,6 +43,7 @@ async function run(args: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         authkeys: { type: "string" },
+        "no-host-checks": { type: "boolean", default: false },
         json: { type: "boolean", default: false },
         node: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
@@ -61,6 +66,9 @@ async function run(args: string[]): Promise<number> {
   }
   const file = positionals[0] ?? "/etc/ha.d/ha.cf";
   const r = await loadConfig(file, { localNode: values.node, authkeys: values.authkeys });
+  if (r.ok && !values["no-host-checks"]) {
+    r.warnings.push(...await hostWarnings(r.value.config, await currentHost()));
+  }
   if (values.json) {
     const doc = r.ok
       ? {

@@ -26,6 +26,7 @@ export const DIRECTIVES: Record<
   mcast6: { shape: "medium", syntax: "mcast6 IF GROUP PORT HOPS LOOP" },
   serial: { shape: "medium", syntax: "serial DEVICE [DEVICE...]", deprecated: true },
   ping: { shape: "line", syntax: "ping IP [IP...]", deprecated: true },
+  ping6: { shape: "line", syntax: "ping6 IPv6 [IPv6...]" },
   ping_group: { shape: "line", syntax: "ping_group NAME IP [IP...]", deprecated: true },
   respawn: { shape: "line", syntax: "respawn USER PATH [ARGS]", deprecated: true },
   failfast: { shape: "line", syntax: "failfast USER PATH [ARGS]" },

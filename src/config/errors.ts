@@ -18,7 +18,8 @@ export type IssueCode =
   | "permissions"
   | "auth"
   | "security"
-  | "unknown-key";
+  | "unknown-key"
+  | "host";
 
 /** One problem at one place. `line` is absent for whole-file problems. */
 export interface ConfigIssue {

@@ -293,6 +293,18 @@ function applyWholeLine(d: Draft, name: string, l: Line): void {
           );}
       }
       return;
+    case "ping6":
+      for (const a of l.values) {
+        if (isIPv6(a)) d.addPing({ address: a.toLowerCase(), source: l.src });
+        else {d.error(
+            "bad-value",
+            l.src,
+            name,
+            `"${a}" is not an IPv6 address; use e.g. 2001:db8::1`,
+            a,
+          );}
+      }
+      return;
     case "ping_group": {
       if (l.values.length < 2) {
         d.error(

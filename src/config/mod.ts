@@ -25,4 +25,5 @@ export {
   type LoadOptions,
 } from "./load.ts";
 export { parameterValue } from "./params.ts";
-export { configToJson } from "./json.ts";
+export { authSummary, configToJson } from "./json.ts";
+export { currentHost, type HostFacts, hostWarnings } from "./hostcheck.ts";

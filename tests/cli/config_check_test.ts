@@ -5,7 +5,14 @@ import { privateCopy } from "../config/example_copy.ts";
 Deno.test("config check: ok config prints the effective settings, never the secret", async () => {
   const dir = await privateCopy("ucast-2node");
   try {
-    const r = await runMain(["config", "check", `${dir}/ha.cf`, "--node", "node1"]);
+    const r = await runMain([
+      "config",
+      "check",
+      `${dir}/ha.cf`,
+      "--node",
+      "node1",
+      "--no-host-checks",
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /configuration OK/);
     assert.match(r.stdout, /nodes:\s+node1, node2 \(this node: node1\)/);
@@ -48,7 +55,15 @@ Deno.test("config check: every error, one per line, exit 1", async () => {
 Deno.test("config check --json: ok and error documents", async () => {
   const dir = await privateCopy("mcast-3node");
   try {
-    const ok = await runMain(["config", "check", `${dir}/ha.cf`, "--node", "node3", "--json"]);
+    const ok = await runMain([
+      "config",
+      "check",
+      `${dir}/ha.cf`,
+      "--node",
+      "node3",
+      "--json",
+      "--no-host-checks",
+    ]);
     assert.equal(ok.code, 0, ok.stderr);
     const doc = JSON.parse(ok.stdout);
     assert.equal(doc.ok, true);
@@ -99,4 +114,35 @@ Deno.test("config check: TOML file and usage errors", async () => {
   ]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^\/nonexistent\/ha\.cf: file not found/);
+});
+
+Deno.test("config check: host checks warn about missing interfaces, programs and users", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/ha.cf`,
+      [
+        "logfacility none",
+        "node n1",
+        "bcast lo",
+        "bcast nosuchif0",
+        "respawn root /bin/sh",
+        "respawn nosuchuser9 /nonexistent/prog",
+        "",
+      ].join("\n"),
+    );
+    await Deno.writeTextFile(`${dir}/authkeys`, "auth 1\n1 sha1 s\n", { mode: 0o600 });
+    const r = await runMain(["config", "check", `${dir}/ha.cf`, "--node", "n1", "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const messages = JSON.parse(r.stdout).warnings.map((w: { line: number; message: string }) =>
+      `${w.line}: ${w.message}`
+    );
+    assert.deepEqual(messages, [
+      "4: interface nosuchif0 does not exist on this host; Heartbeat refuses to start with it",
+      "6: /nonexistent/prog does not exist on this host; Heartbeat refuses a respawn program it cannot run",
+      "6: user nosuchuser9 does not exist on this host; Heartbeat refuses it",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -123,6 +123,7 @@ ucast6 eth0 fe80::2%eth0
 mcast6 eth0 ff12::1:2:3:4 694 3 0
 serial /dev/ttyS0 /dev/ttyS1
 ping 192.0.2.1 192.0.2.2
+ping6 2001:DB8::1
 ping_group routers 192.0.2.3 192.0.2.4
 respawn hacluster /usr/lib/heartbeat/ipfail -v --x
 failfast root /usr/sbin/watcher
@@ -205,7 +206,7 @@ stonith_host * null node1
     { kind: "serial", device: "/dev/ttyS0", baud: 38400, line: 51 },
     { kind: "serial", device: "/dev/ttyS1", baud: 38400, line: 51 },
   ]);
-  assert.deepEqual(c.ping.map((p) => p.address), ["192.0.2.1", "192.0.2.2"]);
+  assert.deepEqual(c.ping.map((p) => p.address), ["192.0.2.1", "192.0.2.2", "2001:db8::1"]);
   assert.deepEqual(c.pingGroups.map((g) => [g.name, g.addresses]), [["routers", [
     "192.0.2.3",
     "192.0.2.4",
@@ -401,6 +402,7 @@ Deno.test("errors: respawn, apiauth, ping, env, ping_group", () => {
       "ping router",
       "ping_group g1",
       "env NOVALUE",
+      "ping6 192.0.2.1",
       "",
     ].join("\n"),
   );
@@ -415,6 +417,7 @@ Deno.test("errors: respawn, apiauth, ping, env, ping_group", () => {
     'ha.cf:11: ping: "router" is not an IP address; use e.g. 192.0.2.1',
     "ha.cf:12: ping_group: needs a group name and at least one address: ping_group NAME IP [IP...]",
     'ha.cf:13: env: "NOVALUE" is not NAME=VALUE',
+    'ha.cf:14: ping6: "192.0.2.1" is not an IPv6 address; use e.g. 2001:db8::1',
   ]);
 });
 
