@@ -5,7 +5,7 @@
  * CRC, or our HMAC-SHA256 (heartbeat-ts only clusters).
  */
 
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, type Hash, timingSafeEqual } from "node:crypto";
 import type { AuthKey, AuthKeys, AuthMethod } from "../config/auth_types.ts";
 import type { Message } from "./message.ts";
 import { type AuthError, authError, type DecodeError } from "./errors.ts";
@@ -23,11 +23,11 @@ const HASH_ALG: Record<Exclude<AuthMethod, "crc">, string> = {
   sha256: "sha256",
 };
 
-/** The HMAC pads of one key: K0 ^ ipad and K0 ^ opad (RFC 2104, 64-byte blocks). */
+/** The HMAC state of one key after hashing K0 ^ ipad and K0 ^ opad (RFC 2104, 64-byte blocks). */
 interface Pads {
   readonly alg: string;
-  readonly inner: Uint8Array;
-  readonly outer: Uint8Array;
+  readonly inner: Hash;
+  readonly outer: Hash;
 }
 
 const padCache = new WeakMap<AuthKey, Pads>();
@@ -40,22 +40,22 @@ function padsOf(key: AuthKey, alg: string): Pads {
   k0.set(key.secret.length > 64 ? createHash(alg).update(key.secret).digest() : key.secret);
   const pads = {
     alg,
-    inner: k0.map((b) => b ^ 0x36),
-    outer: k0.map((b) => b ^ 0x5c),
+    inner: createHash(alg).update(k0.map((b) => b ^ 0x36)),
+    outer: createHash(alg).update(k0.map((b) => b ^ 0x5c)),
   };
   padCache.set(key, pads);
   return pads;
 }
 
 /**
- * HMAC (RFC 2104) built on createHash with the key pads cached per AuthKey. Same result as
- * node:crypto createHmac (a test checks it), but Deno's createHmac re-derives the key on
- * every call and measured ~8 µs per 300-byte message against ~2 µs here.
+ * HMAC (RFC 2104) from node:crypto hashes whose pad blocks are hashed once per key and then
+ * copied. Same result as createHmac (a test checks it); Deno's createHmac re-derives the key
+ * on every call: measured 15.4 µs against 4.4 µs here for a 300-byte message.
  */
 function hmacHex(key: AuthKey, alg: string, data: Uint8Array): string {
   const p = padsOf(key, alg);
-  const inner = createHash(alg).update(p.inner).update(data).digest();
-  return createHash(alg).update(p.outer).update(inner).digest("hex");
+  const inner = p.inner.copy().update(data).digest();
+  return p.outer.copy().update(inner).digest("hex");
 }
 
 /** The hex digest of `data` (a byte string or bytes) under `key`, as Heartbeat prints it. */
