@@ -1,0 +1,109 @@
+/**
+ * `heartbeat start`: runs the daemon in the foreground (systemd-friendly: no fork, logs to
+ * stderr plus the configured sinks). SIGTERM/SIGINT = graceful leave; SIGHUP = reload what
+ * can be reloaded safely (debug level, log sinks); SIGUSR1/SIGUSR2 raise/lower debug.
+ * Bad configuration: every error printed, exit 1.
+ */
+import { parseArgs } from "node:util";
+import { register } from "./dispatch.ts";
+import { loadConfig } from "../config/load.ts";
+import { formatIssue } from "../config/errors.ts";
+import { Daemon } from "../daemon/daemon.ts";
+import { DEFAULT_CONFIG, DEFAULT_STATE_DIR, runDirFrom } from "../daemon/paths.ts";
+import { bindDebugSignals, createLogger, type Logger, parseFacility } from "../logd/mod.ts";
+import type { Config } from "../config/types.ts";
+
+const HELP = `usage: heartbeat start [-c FILE] [--authkeys FILE] [--node NAME] [--state-dir DIR]
+                       [--run-dir DIR] [-d]
+
+Runs the heartbeat daemon in the foreground until SIGTERM.
+  -c, --config FILE   ha.cf or heartbeat.toml (default ${DEFAULT_CONFIG})
+  --authkeys FILE     authkeys (default: authkeys beside the config file)
+  --node NAME         this node's name (default: the host name, as uname -n)
+  --state-dir DIR     uuid and generation (default ${DEFAULT_STATE_DIR})
+  --run-dir DIR       control socket (default $HEARTBEAT_RUN_DIR or /run/heartbeat)
+  -d, --debug         raise the debug level by one (repeatable)`;
+
+function makeLogger(config: Config, node: string, extraDebug: number): Logger {
+  const lg = config.logging;
+  const facility = lg.logfacility === undefined ? undefined : parseFacility(lg.logfacility);
+  return createLogger({
+    entity: "heartbeat",
+    host: node,
+    logfile: lg.logfile,
+    debugfile: lg.debugfile,
+    logfacility: facility && facility.ok ? facility.facility : undefined,
+    stderr: true,
+    debugLevel: Math.min(255, lg.debug + extraDebug),
+  });
+}
+
+register("start", {
+  summary: "run the daemon in the foreground",
+  async run(args) {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args,
+        options: {
+          config: { type: "string", short: "c", default: DEFAULT_CONFIG },
+          authkeys: { type: "string" },
+          node: { type: "string" },
+          "state-dir": { type: "string", default: DEFAULT_STATE_DIR },
+          "run-dir": { type: "string" },
+          debug: { type: "boolean", short: "d", multiple: true },
+          help: { type: "boolean", short: "h", default: false },
+        },
+        strict: true,
+      }));
+    } catch (e) {
+      console.error(`heartbeat start: ${(e as Error).message}\n\n${HELP}`);
+      return 2;
+    }
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    const node = values.node ?? Deno.hostname();
+    const loaded = await loadConfig(values.config!, {
+      localNode: node,
+      authkeys: values.authkeys,
+    });
+    for (const w of loaded.warnings) console.error(`warning: ${formatIssue(w)}`);
+    if (!loaded.ok) {
+      for (const e of loaded.errors) console.error(`error: ${formatIssue(e)}`);
+      console.error(`heartbeat start: configuration refused (${loaded.errors.length} error(s))`);
+      return 1;
+    }
+    const { config, authkeys } = loaded.value;
+    const logger = makeLogger(config, node, values.debug?.length ?? 0);
+    const daemon = new Daemon({
+      config,
+      authkeys,
+      logger,
+      stateDir: values["state-dir"]!,
+      runDir: runDirFrom(values["run-dir"]),
+    });
+    try {
+      await daemon.start();
+    } catch (e) {
+      logger.error(`cannot start: ${(e as Error).message}`);
+      await logger.close();
+      return 1;
+    }
+    const onStop = () => daemon.stop();
+    const signals: [Deno.Signal, () => void][] = [
+      ["SIGTERM", onStop],
+      ["SIGINT", onStop],
+      ["SIGHUP", () => logger.info("SIGHUP: nothing to reload without a restart yet")],
+    ];
+    for (const [s, f] of signals) Deno.addSignalListener(s, f);
+    const unbindDebug = bindDebugSignals(logger);
+    await daemon.stopped;
+    for (const [s, f] of signals) Deno.removeSignalListener(s, f);
+    unbindDebug();
+    logger.info("stopped");
+    await logger.close();
+    return 0;
+  },
+});

@@ -1,0 +1,300 @@
+/**
+ * The daemon shell: wires config, the pure protocol core, the media, the logger and the
+ * control socket together. Everything here is I/O; every protocol decision is the core's.
+ *
+ * Event flow: datagram → decodeAndVerify → core.step(receive) → actions; one timer armed at
+ * core.nextDeadline() → core.step(tick) → actions. Time is `performance.now()` (monotonic),
+ * so a wall-clock jump never moves a deadline.
+ */
+import type { AuthKeys } from "../config/auth_types.ts";
+import type { Config } from "../config/types.ts";
+import { NodeCore } from "../core/node.ts";
+import type { CoreAction, CoreEvent } from "../core/types.ts";
+import type { Logger } from "../logd/mod.ts";
+import { MediaError, UdpMedia, type UdpMediumSpec } from "../media/udp.ts";
+import { decodeAndVerify, signAndEncode } from "../wire/auth.ts";
+import { VERSION } from "../version.ts";
+import { ControlServer } from "./control.ts";
+import { controlSocketPath } from "./paths.ts";
+import { openStateDir } from "./state_dir.ts";
+import type { StatusReport } from "./status_types.ts";
+import { RateLimiter } from "./rate_limit.ts";
+
+export interface DaemonOptions {
+  config: Config;
+  authkeys: AuthKeys;
+  logger: Logger;
+  stateDir: string;
+  runDir: string;
+}
+
+/** Counters the shell keeps (the core keeps its own protocol counters). */
+interface ShellCounters {
+  rxDatagrams: number;
+  rxRejected: number;
+  txDatagrams: number;
+  txErrors: number;
+  rejectedByReason: Record<string, number>;
+}
+
+export class Daemon {
+  readonly #opts: DaemonOptions;
+  readonly #log: Logger;
+  #core!: NodeCore;
+  #media!: UdpMedia;
+  #control?: ControlServer;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #armedAt = Infinity;
+  #startedAt = 0;
+  #uuidHex = "";
+  #generation = 0;
+  #stopping = false;
+  #finished = false;
+  #stopped!: Promise<void>;
+  #resolveStopped!: () => void;
+  readonly #limiter = new RateLimiter(10_000);
+  readonly #counters: ShellCounters = {
+    rxDatagrams: 0,
+    rxRejected: 0,
+    txDatagrams: 0,
+    txErrors: 0,
+    rejectedByReason: {},
+  };
+  #loadAvg = "0.00 0.00 0.00 1/1 1";
+  #loadAvgAt = -Infinity;
+
+  constructor(opts: DaemonOptions) {
+    this.#opts = opts;
+    this.#log = opts.logger;
+    this.#stopped = new Promise((r) => this.#resolveStopped = r);
+  }
+
+  /** Opens state, media and the control socket, then starts the protocol. */
+  async start(): Promise<void> {
+    const { config } = this.#opts;
+    const identity = openStateDir(this.#opts.stateDir, Date.now() / 1000);
+    this.#generation = identity.generation;
+    this.#uuidHex = [...identity.uuid].map((b) => b.toString(16).padStart(2, "0")).join("");
+    const udp = config.media.filter((m): m is typeof m & UdpMediumSpec => m.kind !== "serial");
+    this.#media = await UdpMedia.open(udp, {
+      onPacket: (link, bytes, from) => this.#onPacket(link, bytes, from),
+      onError: (link, message) => this.#onMediaError(link, message),
+    });
+    const t = config.timings;
+    this.#core = new NodeCore({
+      self: config.localNode,
+      selfUuid: identity.uuid,
+      generation: identity.generation,
+      nodes: config.nodes,
+      links: this.#media.links,
+      keepaliveMs: t.keepaliveMs,
+      warntimeMs: t.warntimeMs,
+      deadtimeMs: t.deadtimeMs,
+      initdeadMs: t.initdeadMs,
+      maxRexmitDelayMs: config.maxRexmitDelayMs,
+      hopfudge: config.hopfudge,
+    }, {
+      random: Math.random,
+      wallClockSec: () => Math.floor(Date.now() / 1000),
+      loadAvg: () => this.#readLoadAvg(),
+    });
+    this.#control = ControlServer.listen(controlSocketPath(this.#opts.runDir), (req) => {
+      if (req.cmd === "status") return this.status();
+      return "pong";
+    });
+    this.#startedAt = performance.now();
+    this.#log.info(
+      `heartbeat-ts ${VERSION} starting as ${config.localNode} (generation ${identity.generation}, ` +
+        `links ${this.#media.links.join(", ") || "none"}, keepalive ${t.keepaliveMs} ms, ` +
+        `deadtime ${t.deadtimeMs} ms)`,
+    );
+    this.#step({ kind: "start" });
+  }
+
+  /** Resolves when a graceful stop has finished. */
+  get stopped(): Promise<void> {
+    return this.#stopped;
+  }
+
+  /** Graceful leave: peers get a shutdown notice and mark us dead at once. */
+  stop(): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#log.info("shutting down: sending shutdown notice to the cluster");
+    this.#step({ kind: "shutdown" });
+    // The core says when it is done; never hang on it.
+    setTimeout(() => this.#finish(), 2000);
+  }
+
+  /** The status report served on the control socket. */
+  status(): StatusReport {
+    const snap = this.#core.snapshot();
+    const now = performance.now();
+    const counters: Record<string, number> = {
+      sent: snap.counters.sent,
+      received: snap.counters.received,
+      delivered: snap.counters.delivered,
+      rexmit_requested: snap.counters.rexmitRequested,
+      rexmit_served: snap.counters.rexmitServed,
+      rexmit_naked: snap.counters.rexmitNaked,
+      lost: snap.counters.lost,
+      acks_sent: snap.counters.acksSent,
+      deaths: snap.counters.deaths,
+      not_for_us: snap.counters.notForUs,
+      rx_datagrams: this.#counters.rxDatagrams,
+      rx_rejected: this.#counters.rxRejected,
+      tx_datagrams: this.#counters.txDatagrams,
+      tx_errors: this.#counters.txErrors,
+    };
+    for (const [k, v] of Object.entries(snap.counters.dropped)) counters[`dropped_${k}`] = v;
+    for (const [k, v] of Object.entries(this.#counters.rejectedByReason)) {
+      counters[`rejected_${k}`] = v;
+    }
+    const t = this.#opts.config.timings;
+    return {
+      node: snap.self,
+      uuid: this.#uuidHex,
+      generation: snap.generation,
+      pid: Deno.pid,
+      version: VERSION,
+      uptimeMs: Math.round(now - this.#startedAt),
+      status: snap.status,
+      timings: {
+        keepaliveMs: t.keepaliveMs,
+        warntimeMs: t.warntimeMs,
+        deadtimeMs: t.deadtimeMs,
+        initdeadMs: t.initdeadMs,
+      },
+      nodes: snap.nodes.map((n) => ({
+        name: n.name,
+        type: "normal" as const,
+        status: n.status,
+        lastHeardMsAgo: n.lastHeardAgoMs === null ? null : Math.round(n.lastHeardAgoMs),
+        generation: n.generation,
+        uuid: n.uuid ? [...n.uuid].map((b) => b.toString(16).padStart(2, "0")).join("") : null,
+        links: n.links.map((l) => ({ name: l.name, status: l.status === "up" ? "up" : "dead" })),
+      })),
+      counters,
+    };
+  }
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#media?.close();
+    this.#control?.close();
+    this.#resolveStopped();
+  }
+
+  #now(): number {
+    return performance.now();
+  }
+
+  #step(ev: CoreEvent): void {
+    if (this.#finished) return;
+    const actions = this.#core.step(ev, this.#now());
+    for (const a of actions) this.#execute(a);
+    this.#arm();
+  }
+
+  /** Keeps exactly one timer, armed for the core's next deadline. */
+  #arm(): void {
+    if (this.#finished) return;
+    const at = this.#core.nextDeadline();
+    if (at === this.#armedAt && this.#timer !== undefined) return;
+    clearTimeout(this.#timer);
+    this.#armedAt = at;
+    if (!Number.isFinite(at)) {
+      this.#timer = undefined;
+      return;
+    }
+    const delay = Math.max(0, at - this.#now());
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#armedAt = Infinity;
+      this.#step({ kind: "tick" });
+    }, delay);
+  }
+
+  #execute(a: CoreAction): void {
+    switch (a.kind) {
+      case "transmit": {
+        const bytes = signAndEncode(a.msg.clone(), this.#opts.authkeys);
+        this.#counters.txDatagrams++;
+        this.#media.send(bytes);
+        return;
+      }
+      case "node_status":
+        this.#log.info(`Status update for node ${a.node}: status ${a.status} (${a.reason})`);
+        if (a.status === "dead") {
+          this.#log.warn(`node ${a.node}: is dead (${a.reason})`);
+        }
+        return;
+      case "link_status":
+        this.#log.info(`Link ${a.node}:${a.link} ${a.status}.`);
+        return;
+      case "warn_late":
+        this.#log.warn(`Late heartbeat: Node ${a.node}: interval ${Math.round(a.silentMs)} ms`);
+        return;
+      case "deliver":
+        return;
+      case "drop":
+        return;
+      case "log":
+        if (a.level === "debug") this.#log.debug(1, a.text);
+        else this.#log.log(a.level, a.text);
+        return;
+      case "stopped":
+        this.#finish();
+        return;
+    }
+  }
+
+  #onPacket(link: string, bytes: Uint8Array, from: string): void {
+    if (this.#finished) return;
+    this.#counters.rxDatagrams++;
+    const r = decodeAndVerify(bytes, this.#opts.authkeys);
+    if (!r.ok) {
+      this.#counters.rxRejected++;
+      const code = r.error.code;
+      this.#counters.rejectedByReason[code] = (this.#counters.rejectedByReason[code] ?? 0) + 1;
+      const auth = code === "bad_signature" || code === "bad_auth_field" ||
+        code === "unknown_key" || code === "no_signature";
+      const key = `${from}:${code}`;
+      const n = this.#limiter.hit(key, this.#now());
+      if (n > 0) {
+        const what = auth
+          ? `packet from ${from} on link ${link} failed authentication (${r.error.detail}): ` +
+            `the sender's authkeys differ from ours; copy the same authkeys to every node`
+          : `malformed packet from ${from} on link ${link}: ${r.error.detail}`;
+        this.#log.warn(n > 1 ? `${what} (${n} such packets in the last 10 s)` : what);
+      }
+      return;
+    }
+    this.#step({ kind: "receive", link, msg: r.msg });
+  }
+
+  #onMediaError(link: string, message: string): void {
+    this.#counters.txErrors++;
+    const n = this.#limiter.hit(`media:${link}`, this.#now());
+    if (n > 0) this.#log.warn(`link ${link}: ${message}${n > 1 ? ` (${n} errors in 10 s)` : ""}`);
+  }
+
+  #readLoadAvg(): string {
+    const now = this.#now();
+    if (now - this.#loadAvgAt > 1000) {
+      this.#loadAvgAt = now;
+      try {
+        const t = Deno.readTextFileSync("/proc/loadavg").trim().split(/\s+/);
+        this.#loadAvg = t.slice(0, 5).join(" ");
+      } catch {
+        // keep the last value
+      }
+    }
+    return this.#loadAvg;
+  }
+}
+
+export { MediaError };
