@@ -1,0 +1,110 @@
+/**
+ * Starts real `heartbeat start` processes (the binary's entry point, main.ts) for tests,
+ * each with its own directory, and talks to them through their control sockets.
+ */
+import { selfCommand } from "../../src/cli/self_command.ts";
+import { fetchStatus } from "../../src/cli/status.ts";
+import type { StatusReport } from "../../src/daemon/status_types.ts";
+
+export interface NodeProc {
+  name: string;
+  dir: string;
+  runDir: string;
+  child: Deno.ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+}
+
+export interface StartOptions {
+  /** Wrap the command, e.g. to run it inside a network namespace: (cmd,args) → [cmd,args]. */
+  wrap?: (cmd: string, args: string[]) => [string, string[]];
+  authkeys?: string;
+}
+
+/** Writes ha.cf + authkeys into `dir` and starts the node. */
+export function startNode(
+  name: string,
+  dir: string,
+  haCf: string,
+  opts: StartOptions = {},
+): NodeProc {
+  Deno.mkdirSync(dir, { recursive: true });
+  Deno.writeTextFileSync(`${dir}/ha.cf`, haCf);
+  Deno.writeTextFileSync(`${dir}/authkeys`, opts.authkeys ?? "auth 1\n1 sha1 test-secret\n");
+  Deno.chmodSync(`${dir}/authkeys`, 0o600);
+  const runDir = `${dir}/run`;
+  let { cmd, args } = selfCommand([
+    "start",
+    "-c",
+    `${dir}/ha.cf`,
+    "--node",
+    name,
+    "--state-dir",
+    `${dir}/state`,
+    "--run-dir",
+    runDir,
+  ]);
+  if (opts.wrap) [cmd, args] = opts.wrap(cmd, args);
+  const child = new Deno.Command(cmd, {
+    args,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  let out = "";
+  const dec = new TextDecoder();
+  const drain = async (s: ReadableStream<Uint8Array>) => {
+    for await (const c of s) out += dec.decode(c);
+  };
+  drain(child.stdout);
+  drain(child.stderr);
+  return { name, dir, runDir, child, output: () => out };
+}
+
+export async function sleep(ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls `pred` on the node's status report until true or `ms` passes. */
+export async function waitStatus(
+  node: NodeProc,
+  pred: (r: StatusReport) => boolean,
+  ms: number,
+): Promise<StatusReport | undefined> {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    const r = await fetchStatus(node.runDir);
+    if (typeof r !== "string" && pred(r)) return r;
+    await sleep(10);
+  }
+  return undefined;
+}
+
+export function nodeStatus(r: StatusReport, name: string): string | undefined {
+  return r.nodes.find((n) => n.name === name)?.status;
+}
+
+/** Stops a node: SIGTERM, then SIGKILL after `ms`. Returns its exit code. */
+export async function stopNode(n: NodeProc, ms = 5000): Promise<number> {
+  try {
+    n.child.kill("SIGTERM");
+  } catch {
+    // already gone
+  }
+  const t = setTimeout(() => {
+    try {
+      n.child.kill("SIGKILL");
+    } catch {
+      // gone
+    }
+  }, ms);
+  const s = await n.child.status;
+  clearTimeout(t);
+  return s.code;
+}
+
+/** Ports unlikely to collide between test files running in parallel. */
+export function testPort(offset: number): number {
+  return 30000 + ((Deno.pid * 7 + offset) % 20000);
+}
