@@ -1,0 +1,68 @@
+/**
+ * An in-test daemon side for the API server: a fixed two-node cluster state, the same one
+ * the real Heartbeat 3.0.6 lab cluster had when the reference outputs in cl_status_test.ts
+ * were recorded (node1 + node2 active, ucast eth0 lines for both nodes, keepalive 500ms,
+ * deadtime 3, warntime 2, initdead 4).
+ */
+
+import type { ApiBackend, ApiLink, ApiNode } from "../../src/api/backend.ts";
+import type { Message } from "../../src/wire/message.ts";
+
+export class FixtureCluster implements ApiBackend {
+  readonly sent: Message[] = [];
+  local = "node1";
+  nodeTable: ApiNode[] = [
+    { name: "node1", type: "normal", status: "active" },
+    { name: "node2", type: "normal", status: "active" },
+  ];
+  // Both ucast lines name eth0; the one towards the node itself is dead (measured).
+  linkTable: Record<string, ApiLink[]> = {
+    node1: [{ name: "eth0", status: "up" }, { name: "eth0", status: "dead" }],
+    node2: [{ name: "eth0", status: "up" }, { name: "eth0", status: "dead" }],
+  };
+  params: Record<string, string> = {
+    keepalive: "500ms",
+    warntime: "2",
+    deadtime: "3",
+    initdead: "4",
+    udpport: "694",
+    auto_failback: "legacy",
+  };
+  /** Called for every message the server hands to the cluster. */
+  onSend: ((m: Message) => void) | undefined;
+
+  localNode(): string {
+    return this.local;
+  }
+  nodes(): readonly ApiNode[] {
+    return this.nodeTable;
+  }
+  links(node: string): readonly ApiLink[] | undefined {
+    return this.linkTable[node];
+  }
+  parameter(name: string): string | undefined {
+    return this.params[name];
+  }
+  timings() {
+    return { deadtimeMs: 3000, keepaliveMs: 500 };
+  }
+  logFacility(): number {
+    return 0;
+  }
+  version(): string {
+    return "3.0.6 (heartbeat-ts test)";
+  }
+  resources(): string | undefined {
+    return "none";
+  }
+  sendToCluster(msg: Message): void {
+    this.sent.push(msg);
+    this.onSend?.(msg);
+  }
+}
+
+/** A fresh temp directory for one server socket. */
+export async function tempSocketDir(): Promise<{ dir: string; path: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "hb-api-" });
+  return { dir, path: `${dir}/register` };
+}
