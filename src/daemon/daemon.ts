@@ -11,7 +11,9 @@ import type { Config } from "../config/types.ts";
 import { NodeCore } from "../core/node.ts";
 import type { CoreAction, CoreEvent } from "../core/types.ts";
 import type { Logger } from "../logd/mod.ts";
-import { MediaError, UdpMedia, type UdpMediumSpec } from "../media/udp.ts";
+import { MediaError } from "../media/udp.ts";
+import type { MediaGroup } from "../media/types.ts";
+import { openMedia } from "./open_media.ts";
 import { decodeAndVerify, signAndEncode } from "../wire/auth.ts";
 import { VERSION } from "../version.ts";
 import { ControlServer } from "./control.ts";
@@ -41,7 +43,7 @@ export class Daemon {
   readonly #opts: DaemonOptions;
   readonly #log: Logger;
   #core!: NodeCore;
-  #media!: UdpMedia;
+  #media: MediaGroup[] = [];
   #control?: ControlServer;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #armedAt = Infinity;
@@ -75,18 +77,18 @@ export class Daemon {
     const identity = openStateDir(this.#opts.stateDir, Date.now() / 1000);
     this.#generation = identity.generation;
     this.#uuidHex = [...identity.uuid].map((b) => b.toString(16).padStart(2, "0")).join("");
-    const udp = config.media.filter((m): m is typeof m & UdpMediumSpec => m.kind !== "serial");
-    this.#media = await UdpMedia.open(udp, {
+    this.#media = await openMedia(config, {
       onPacket: (link, bytes, from) => this.#onPacket(link, bytes, from),
       onError: (link, message) => this.#onMediaError(link, message),
     });
+    const links = this.#media.flatMap((m) => m.links);
     const t = config.timings;
     this.#core = new NodeCore({
       self: config.localNode,
       selfUuid: identity.uuid,
       generation: identity.generation,
       nodes: config.nodes,
-      links: this.#media.links,
+      links,
       keepaliveMs: t.keepaliveMs,
       warntimeMs: t.warntimeMs,
       deadtimeMs: t.deadtimeMs,
@@ -105,7 +107,7 @@ export class Daemon {
     this.#startedAt = performance.now();
     this.#log.info(
       `heartbeat-ts ${VERSION} starting as ${config.localNode} (generation ${identity.generation}, ` +
-        `links ${this.#media.links.join(", ") || "none"}, keepalive ${t.keepaliveMs} ms, ` +
+        `links ${links.join(", ") || "none"}, keepalive ${t.keepaliveMs} ms, ` +
         `deadtime ${t.deadtimeMs} ms)`,
     );
     this.#step({ kind: "start" });
@@ -183,7 +185,7 @@ export class Daemon {
     this.#finished = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#media?.close();
+    for (const m of this.#media) m.close();
     this.#control?.close();
     this.#resolveStopped();
   }
@@ -223,7 +225,7 @@ export class Daemon {
       case "transmit": {
         const bytes = signAndEncode(a.msg.clone(), this.#opts.authkeys);
         this.#counters.txDatagrams++;
-        this.#media.send(bytes);
+        for (const m of this.#media) m.send(bytes);
         return;
       }
       case "node_status":

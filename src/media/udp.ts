@@ -10,19 +10,15 @@
  * IP address instead of a name (for several nodes on one host's loopback, as in the demo).
  */
 
+import type { MediaGroup, MediaHandlers } from "./types.ts";
+export type { MediaHandlers } from "./types.ts";
+
 export type UdpMediumSpec =
   | { kind: "ucast"; iface: string; peer: string; port: number }
   | { kind: "bcast"; iface: string; port: number }
   | { kind: "mcast"; iface: string; group: string; port: number; ttl: number; loop: boolean }
   | { kind: "ucast6"; iface: string; peer: string; port: number }
   | { kind: "mcast6"; iface: string; group: string; port: number; hops: number; loop: boolean };
-
-export interface MediaHandlers {
-  /** A datagram arrived on `link` from `from` (address:port). `bytes` is owned by the callee. */
-  onPacket(link: string, bytes: Uint8Array, from: string): void;
-  /** A send or receive failed on `link`; the medium keeps running. */
-  onError(link: string, message: string): void;
-}
 
 export class MediaError extends Error {
   constructor(message: string) {
@@ -89,7 +85,7 @@ interface Route {
 }
 
 /** The open UDP media of a node. */
-export class UdpMedia {
+export class UdpMedia implements MediaGroup {
   readonly #endpoints: Endpoint[] = [];
   readonly #routes: Route[] = [];
   readonly #handlers: MediaHandlers;

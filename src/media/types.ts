@@ -1,0 +1,17 @@
+/** What the daemon needs from any medium kind (UDP, serial): send to all links, close. */
+
+export interface MediaHandlers {
+  /** A datagram/frame arrived on `link` from `from` (address, device). `bytes` is the callee's. */
+  onPacket(link: string, bytes: Uint8Array, from: string): void;
+  /** A send or receive failed on `link`; the medium keeps running. */
+  onError(link: string, message: string): void;
+}
+
+/** A set of open links of one medium kind. */
+export interface MediaGroup {
+  /** Link names, in configuration order, without repeats. */
+  readonly links: string[];
+  /** Sends one message on every link. Never throws, never blocks the caller. */
+  send(bytes: Uint8Array): void;
+  close(): void;
+}
