@@ -9,6 +9,7 @@ import { register } from "./dispatch.ts";
 import { loadConfig } from "../config/load.ts";
 import { formatIssue } from "../config/errors.ts";
 import { Daemon } from "../daemon/daemon.ts";
+import { planReload } from "../daemon/reload.ts";
 import { DEFAULT_CONFIG, DEFAULT_STATE_DIR, runDirFrom } from "../daemon/paths.ts";
 import { bindDebugSignals, createLogger, type Logger, parseFacility } from "../logd/mod.ts";
 import type { Config } from "../config/types.ts";
@@ -92,10 +93,35 @@ register("start", {
       return 1;
     }
     const onStop = () => daemon.stop();
+    let running = config;
+    const reload = async () => {
+      const next = await loadConfig(values.config!, { localNode: node, authkeys: values.authkeys });
+      if (!next.ok) {
+        for (const e of next.errors) logger.error(`SIGHUP: ${formatIssue(e)}`);
+        logger.error("SIGHUP: configuration not reloaded; still running the previous one");
+        return;
+      }
+      const plan = planReload(running, next.value.config);
+      if (plan.debug !== undefined) {
+        logger.setDebugLevel(plan.debug);
+        logger.info(`SIGHUP: debug level now ${plan.debug}`);
+      }
+      if (plan.needsRestart.length > 0) {
+        logger.warn(
+          `SIGHUP: changed ${plan.needsRestart.join(", ")}: restart heartbeat to apply them`,
+        );
+      } else {
+        logger.info("SIGHUP: configuration reloaded");
+      }
+      running = {
+        ...running,
+        logging: { ...running.logging, debug: next.value.config.logging.debug },
+      };
+    };
     const signals: [Deno.Signal, () => void][] = [
       ["SIGTERM", onStop],
       ["SIGINT", onStop],
-      ["SIGHUP", () => logger.info("SIGHUP: nothing to reload without a restart yet")],
+      ["SIGHUP", () => void reload()],
     ];
     for (const [s, f] of signals) Deno.addSignalListener(s, f);
     const unbindDebug = bindDebugSignals(logger);
