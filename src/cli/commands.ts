@@ -4,3 +4,4 @@ import "./start.ts";
 import "./demo.ts";
 import "./config_check.ts";
 import "./keygen.ts";
+import "./logd.ts";

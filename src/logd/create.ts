@@ -21,9 +21,11 @@ export interface CreateLoggerOptions extends Omit<LoggerOptions, "sinks"> {
   readonly syslogPath?: string;
   /** syslog ident; default each record's entity. */
   readonly syslogIdent?: string;
+  /** logd.cf `syslogprefix` put before every syslog ident. */
+  readonly syslogPrefix?: string;
   /** Also write to stderr (foreground runs). */
   readonly stderr?: boolean;
-  /** Extra sinks (e.g. a future LogdClientSink). */
+  /** Extra sinks (e.g. a LogdClientSink). */
   readonly sinks?: readonly LogSink[];
 }
 
@@ -42,6 +44,29 @@ export interface CreateLoggerOptions extends Omit<LoggerOptions, "sinks"> {
  * ```
  */
 export function createLogger(opts: CreateLoggerOptions): Logger {
+  const sinks: LogSink[] = directSinks(opts);
+  if (opts.stderr) sinks.push(new StderrSink());
+  sinks.push(...(opts.sinks ?? []));
+  return new Logger({ ...opts, sinks });
+}
+
+/**
+ * The file and syslog sinks the settings name (logfile, debugfile, logfacility), without
+ * stderr or extra sinks: what a `use_logd` client falls back to when logd is away.
+ */
+export function directSinks(
+  opts: Pick<
+    CreateLoggerOptions,
+    | "logfile"
+    | "debugfile"
+    | "logmode"
+    | "logfacility"
+    | "syslogPath"
+    | "syslogIdent"
+    | "syslogPrefix"
+    | "onProblem"
+  >,
+): LogSink[] {
   const sinks: LogSink[] = [];
   const mode = opts.logmode ?? 0o644;
   if (opts.logfile !== undefined) {
@@ -53,10 +78,9 @@ export function createLogger(opts: CreateLoggerOptions): Logger {
     sinks.push(
       new SyslogSink(opts.logfacility, opts.syslogPath ?? "/dev/log", opts.syslogIdent, {
         onProblem: opts.onProblem,
+        prefix: opts.syslogPrefix,
       }),
     );
   }
-  if (opts.stderr) sinks.push(new StderrSink());
-  sinks.push(...(opts.sinks ?? []));
-  return new Logger({ ...opts, sinks });
+  return sinks;
 }

@@ -48,6 +48,14 @@ export interface LoggerOptions {
   readonly onProblem?: ProblemReporter;
 }
 
+/** Who logged a record that arrived from elsewhere (see {@link Logger.logFrom}). */
+export interface RecordOrigin {
+  readonly entity: string;
+  readonly pid: number;
+  /** Wall-clock ms; default this logger's clock. */
+  readonly time?: number;
+}
+
 /** Counters for one entity. */
 export interface AppStats {
   readonly entity: string;
@@ -202,9 +210,24 @@ export class Logger {
     this.#log("crit", 0, text, app);
   }
 
-  #log(level: LogLevel, debugLevel: number, text: string, app: string | undefined): void {
+  /**
+   * Queues a record that another process logged (logd's clients): kept whatever this
+   * logger's debug level, with the sender's pid and time. Same bounds as `log()`.
+   */
+  logFrom(level: LogLevel, text: string, from: RecordOrigin): void {
+    this.#log(level, level === "debug" ? 1 : 0, text, from.entity, from, true);
+  }
+
+  #log(
+    level: LogLevel,
+    debugLevel: number,
+    text: string,
+    app: string | undefined,
+    from?: RecordOrigin,
+    always = false,
+  ): void {
     try {
-      if (debugLevel > this.#debug) return;
+      if (!always && debugLevel > this.#debug) return;
       if (this.#closed) {
         this.#afterClose++;
         return;
@@ -218,14 +241,14 @@ export class Logger {
         this.#unreported++;
         return;
       }
-      const t = this.#time();
+      const t = from?.time ?? this.#time();
       const s = String(text);
       this.#queue.push({
         time: t,
         level,
         debugLevel,
         entity,
-        pid: this.#pid,
+        pid: from?.pid ?? this.#pid,
         host: this.#host,
         text: s.length > this.#maxText ? s.slice(0, this.#maxText) + "…[cut]" : s,
       });

@@ -27,6 +27,8 @@ export interface SyslogSinkOptions {
   /** Clock for the retry timer (ms). */
   readonly now?: () => number;
   readonly filter?: SinkFilter;
+  /** logd.cf `syslogprefix`: `prefix: entity[pid]: level: text` on every datagram. */
+  readonly prefix?: string;
 }
 
 /** `MON DD HH:MM:SS` in local time, day padded with a space (RFC 3164). */
@@ -57,9 +59,15 @@ function syslogIsGone(e: unknown): boolean {
 }
 
 /** Formats one record as a syslog datagram payload. */
-export function formatSyslog(facility: SyslogFacility, ident: string | undefined, r: LogRecord) {
+export function formatSyslog(
+  facility: SyslogFacility,
+  ident: string | undefined,
+  r: LogRecord,
+  prefix?: string,
+) {
   const pri = facilityCode(facility) * 8 + SYSLOG_SEVERITY[r.level];
-  const who = sanitizeName(ident ?? r.entity);
+  const who = (prefix === undefined ? "" : `${sanitizeName(prefix)}: `) +
+    sanitizeName(ident ?? r.entity);
   return `<${pri}>${syslogTime(r.time)} ${who}[${r.pid}]: ${LEVEL_NAMES[r.level]}: ${
     sanitizeText(r.text)
   }`;
@@ -84,6 +92,7 @@ export class SyslogSink implements LogSink {
   readonly #onProblem: ProblemReporter;
   readonly #retryMs: number;
   readonly #now: () => number;
+  readonly #prefix: string | undefined;
 
   constructor(
     readonly facility: SyslogFacility,
@@ -96,6 +105,7 @@ export class SyslogSink implements LogSink {
     this.#onProblem = opts.onProblem ?? reportToStderr;
     this.#retryMs = opts.retryMs ?? 60_000;
     this.#now = opts.now ?? Date.now;
+    this.#prefix = opts.prefix;
   }
 
   /** True unless the last attempt found syslog unavailable. */
@@ -139,7 +149,7 @@ export class SyslogSink implements LogSink {
     for (let i = 0; i < records.length; i++) {
       try {
         this.#sock ??= this.#bind();
-        const text = formatSyslog(this.facility, this.ident, records[i]);
+        const text = formatSyslog(this.facility, this.ident, records[i], this.#prefix);
         await this.#sock.send(capDatagram(this.#enc.encode(text)), to);
       } catch (e) {
         if (!syslogIsGone(e)) {
