@@ -2,6 +2,7 @@
 import type { Config, Medium } from "../config/types.ts";
 import type { MediaGroup, MediaHandlers } from "../media/types.ts";
 import { UdpMedia, type UdpMediumSpec } from "../media/udp.ts";
+import { SerialMedia } from "../media/serial.ts";
 
 function isUdp(m: Medium): m is Medium & UdpMediumSpec {
   return m.kind !== "serial";
@@ -16,7 +17,9 @@ export async function openMedia(config: Config, handlers: MediaHandlers): Promis
   try {
     const udp = config.media.filter(isUdp);
     if (udp.length > 0) groups.push(await UdpMedia.open(udp, handlers));
-    // SERIAL MEDIA: opened here (src/media/serial.ts) once that medium lands.
+    // SERIAL MEDIA: one group for every `serial` line (src/media/serial.ts).
+    const serial = config.media.filter((m) => m.kind === "serial");
+    if (serial.length > 0) groups.push(SerialMedia.open(serial, handlers));
   } catch (e) {
     for (const g of groups) g.close();
     throw e;

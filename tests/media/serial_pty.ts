@@ -1,0 +1,116 @@
+/**
+ * A null-modem cable made of two ptys, for tests and the benchmark: bytes written to one
+ * slave come out of the other, relayed by this process between the two masters. Closing
+ * the pair "unplugs" the cable (both slaves hang up and their /dev/pts entries vanish);
+ * optional symlinks give the ends stable names across re-plugs. Every relayed byte can be
+ * tapped, to see exactly what each side wrote.
+ */
+import { libc, openPty, readNonBlocking, writeNonBlocking } from "../../src/media/ffi_libc.ts";
+import { setupLine } from "../../src/media/termios.ts";
+
+export interface PtyPairOptions {
+  /** Symlink paths made to point at the A and B slaves. */
+  links?: [string, string];
+  /** Called with the bytes slave A (from "A") or slave B (from "B") wrote. */
+  tap?: (from: "A" | "B", bytes: Uint8Array) => void;
+  pollMs?: number;
+}
+
+export class PtyPair {
+  readonly a: string;
+  readonly b: string;
+  readonly #ma: number;
+  readonly #mb: number;
+  readonly #timer: ReturnType<typeof setInterval>;
+  readonly #tap?: (from: "A" | "B", bytes: Uint8Array) => void;
+  readonly #buf = new Uint8Array(16 * 1024);
+  #closed = false;
+  /** Bytes relayed A→B and B→A. */
+  readonly relayed = { AtoB: 0, BtoA: 0 };
+
+  constructor(opts: PtyPairOptions = {}) {
+    const pa = openPty();
+    if (typeof pa === "string") throw new Error(pa);
+    const pb = openPty();
+    if (typeof pb === "string") {
+      libc().close(pa.master);
+      throw new Error(pb);
+    }
+    this.#ma = pa.master;
+    this.#mb = pb.master;
+    // The masters carry bytes as they are (no echo, no CR/LF mapping on the way back).
+    setupLine(this.#ma, 115200);
+    setupLine(this.#mb, 115200);
+    this.a = pa.slave;
+    this.b = pb.slave;
+    this.#tap = opts.tap;
+    if (opts.links) {
+      for (const [i, target] of [this.a, this.b].entries()) {
+        const link = opts.links[i];
+        try {
+          Deno.removeSync(link);
+        } catch {
+          // not there
+        }
+        Deno.symlinkSync(target, link);
+      }
+    }
+    this.#timer = setInterval(() => this.#pump(), opts.pollMs ?? 2);
+  }
+
+  #pump(): void {
+    this.#move(this.#ma, this.#mb, "A");
+    this.#move(this.#mb, this.#ma, "B");
+  }
+
+  #move(from: number, to: number, side: "A" | "B"): void {
+    for (let i = 0; i < 64; i++) {
+      // EIO here only means that slave is not open (yet or any more): nothing to relay.
+      const r = readNonBlocking(from, this.#buf);
+      if (!r.ok) return;
+      const chunk = this.#buf.subarray(0, r.n);
+      this.#tap?.(side, chunk.slice());
+      if (side === "A") this.relayed.AtoB += r.n;
+      else this.relayed.BtoA += r.n;
+      // A full or closed far end drops the rest, as a real line would lose it.
+      let off = 0;
+      for (let k = 0; k < 100 && off < chunk.length; k++) {
+        const w = writeNonBlocking(to, chunk.subarray(off));
+        if (!w.ok) break;
+        off += w.n;
+      }
+    }
+  }
+
+  /** Unplugs the cable: both slaves hang up. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    libc().close(this.#ma);
+    libc().close(this.#mb);
+  }
+}
+
+/** Collects tapped bytes per side. */
+export class Tap {
+  readonly A: Uint8Array[] = [];
+  readonly B: Uint8Array[] = [];
+  readonly fn = (from: "A" | "B", bytes: Uint8Array): void => {
+    this[from].push(bytes);
+  };
+
+  text(side: "A" | "B"): string {
+    return new TextDecoder("latin1").decode(concat(this[side]));
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
