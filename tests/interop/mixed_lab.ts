@@ -1,0 +1,379 @@
+/**
+ * A mixed-cluster lab: real Heartbeat 3.0.6 nodes (tests/interop/realhb.sh) and our own
+ * nodes (`heartbeat start` inside `ip netns exec`) on one namespace LAN made by hbnet.sh.
+ * Node K is `nodeK` at 10.99.0.(10+K) in namespace `<prefix>nK`; every node gets the same
+ * ha.cf directives and authkeys. Only processes started here are ever signalled, by PID
+ * (realhb.sh selects the real node's family by its mount namespace).
+ */
+import { fetchStatus } from "../../src/cli/status.ts";
+import type { StatusReport } from "../../src/daemon/status_types.ts";
+import { type NodeProc, sleep, startNode, stopNode } from "../helpers/nodes.ts";
+
+const HERE = new URL(".", import.meta.url).pathname;
+export const HB_BIN = "/usr/libexec/heartbeat/heartbeat";
+
+export type Media = "ucast" | "bcast" | "mcast";
+export type AuthMethod = "sha1" | "md5" | "crc";
+
+export interface LabSpec {
+  media: Media;
+  auth: AuthMethod;
+  /** Node numbers of the cluster (the `node` line), e.g. [1, 2, 3]. */
+  nodes: number[];
+}
+
+/** Short timings so failure detection takes about a second. */
+export const TIMINGS = { keepalive: "200ms", warntime: "500ms", deadtime: "1", initdead: "2" };
+export const KEY = "interop-secret";
+
+export interface Shell {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** A line a real node logged, stamped by realhb.sh waitlog with epoch ms. */
+export interface LogHit {
+  ms: number;
+  line: string;
+}
+
+export class MixedLab {
+  readonly prefix: string;
+  readonly lab: string;
+  readonly ours = new Map<number, NodeProc>();
+  /** Everything each of our nodes wrote, across restarts (the current run is appended last). */
+  readonly oursPast = new Map<number, string>();
+  private readonly env: Record<string, string>;
+
+  constructor(readonly spec: LabSpec, prefix = Deno.env.get("HB_INTEROP_NS") ?? "mx") {
+    this.prefix = prefix;
+    this.lab = `/tmp/${prefix}lab`;
+    this.env = { HBNET_NS: prefix, HBLAB: this.lab };
+  }
+
+  private async run(script: string, args: string[]): Promise<Shell> {
+    const o = await new Deno.Command(`${HERE}${script}`, {
+      args,
+      env: this.env,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const d = new TextDecoder();
+    return { code: o.code, out: d.decode(o.stdout), err: d.decode(o.stderr) };
+  }
+
+  private async must(script: string, args: string[]): Promise<string> {
+    const r = await this.run(script, args);
+    if (r.code !== 0) {
+      throw new Error(`${script} ${args.join(" ")} failed (${r.code}): ${r.err}${r.out}`);
+    }
+    return r.out;
+  }
+
+  /** Creates the LAN (namespaces for the highest node number) after clearing leftovers. */
+  async up(): Promise<void> {
+    await this.down();
+    await Deno.mkdir(this.lab, { recursive: true });
+    await this.must("hbnet.sh", ["up", String(Math.max(...this.spec.nodes))]);
+  }
+
+  /** Stops everything we started (by PID) and deletes the namespaces and lab state. */
+  async down(): Promise<void> {
+    for (const k of [...this.ours.keys()]) this.killOurs(k);
+    for (const n of this.ours.values()) await n.child.status.catch(() => {});
+    this.ours.clear();
+    await this.run("realhb.sh", ["clean"]);
+    await this.run("hbnet.sh", ["down"]);
+  }
+
+  /** Copies every node's log to <lab>.keep/ (for debugging a failed run). */
+  keepLogs(): void {
+    const dir = `${this.lab}.keep`;
+    Deno.mkdirSync(dir, { recursive: true });
+    for (const k of this.spec.nodes) {
+      Deno.writeTextFileSync(`${dir}/real${k}.log`, this.realLog(k));
+      Deno.writeTextFileSync(`${dir}/ours${k}.log`, this.oursLog(k));
+    }
+  }
+
+  ip(k: number): string {
+    return `10.99.0.${10 + k}`;
+  }
+
+  /** The media lines every node gets (realhb.sh writes the same for real nodes). */
+  mediaLines(): string[] {
+    switch (this.spec.media) {
+      case "ucast":
+        return this.spec.nodes.map((n) => `ucast eth0 ${this.ip(n)}`);
+      case "bcast":
+        return ["bcast eth0"];
+      case "mcast":
+        return ["mcast eth0 239.0.0.99 694 1 0"];
+    }
+  }
+
+  haCf(): string {
+    return [
+      "logfacility none",
+      `keepalive ${TIMINGS.keepalive}`,
+      `warntime ${TIMINGS.warntime}`,
+      `deadtime ${TIMINGS.deadtime}`,
+      `initdead ${TIMINGS.initdead}`,
+      "udpport 694",
+      ...this.mediaLines(),
+      `node ${this.spec.nodes.map((n) => `node${n}`).join(" ")}`,
+      "",
+    ].join("\n");
+  }
+
+  authkeys(key = KEY): string {
+    return this.spec.auth === "crc" ? "auth 1\n1 crc\n" : `auth 1\n1 ${this.spec.auth} ${key}\n`;
+  }
+
+  // ---- real nodes ------------------------------------------------------------------------
+
+  async startReal(k: number, key = KEY): Promise<void> {
+    await this.must("realhb.sh", [
+      "start",
+      String(k),
+      "--auth",
+      this.spec.auth,
+      "--key",
+      key,
+      "--media",
+      this.spec.media,
+      "--keepalive",
+      TIMINGS.keepalive,
+      "--warntime",
+      TIMINGS.warntime,
+      "--deadtime",
+      TIMINGS.deadtime,
+      "--initdead",
+      TIMINGS.initdead,
+      "--nodes",
+      this.spec.nodes.join(" "),
+    ]);
+  }
+
+  /** SIGKILL node K's whole family; returns the epoch ms taken just before the signal. */
+  async killReal(k: number): Promise<number> {
+    const out = await this.must("realhb.sh", ["kill", String(k)]);
+    const m = out.match(/kill_at_ms (\d+)/);
+    if (!m) throw new Error(`realhb.sh kill ${k} printed no kill time: ${out}`);
+    return Number(m[1]);
+  }
+
+  async stopReal(k: number): Promise<void> {
+    await this.must("realhb.sh", ["stop", String(k)]);
+  }
+
+  /**
+   * Starts waiting for a new line of node K's log matching `re` (Perl syntax); call before
+   * the action it observes. Resolves to the hit, or null after `secs`.
+   */
+  waitlog(k: number, re: string, secs: number): Promise<LogHit | null> {
+    const p = this.run("realhb.sh", ["waitlog", String(k), re, String(secs)]);
+    return p.then((r) => {
+      if (r.code !== 0) return null;
+      const m = r.out.match(/^(\d+) (.*)$/m);
+      return m ? { ms: Number(m[1]), line: m[2] } : null;
+    });
+  }
+
+  /** `cl_status ARGS` run as real node K: its trimmed output, or "" when it fails. */
+  async clStatus(k: number, ...args: string[]): Promise<string> {
+    const r = await this.run("realhb.sh", ["exec", String(k), "cl_status", ...args]);
+    return r.code === 0 ? r.out.trim() : "";
+  }
+
+  /** Polls `cl_status` on node K until it prints `want` or `ms` passes; the last output. */
+  async waitClStatus(k: number, args: string[], want: string, ms: number): Promise<string> {
+    const end = performance.now() + ms;
+    let last = "";
+    while (performance.now() < end) {
+      last = await this.clStatus(k, ...args);
+      if (last === want) return last;
+      await sleep(100);
+    }
+    return last;
+  }
+
+  realLog(k: number): string {
+    try {
+      return Deno.readTextFileSync(`${this.lab}/n${k}/ha.log`);
+    } catch {
+      return "";
+    }
+  }
+
+  // ---- our nodes -------------------------------------------------------------------------
+
+  startOurs(k: number, key = KEY): NodeProc {
+    if (this.ours.has(k)) throw new Error(`our node${k} already runs`);
+    const ns = `${this.prefix}n${k}`;
+    const n = startNode(`node${k}`, `${this.lab}/o${k}`, this.haCf(), {
+      authkeys: this.authkeys(key),
+      wrap: (cmd, args) => ["ip", ["netns", "exec", ns, cmd, ...args]],
+    });
+    this.ours.set(k, n);
+    return n;
+  }
+
+  /** SIGKILL our node K (`ip netns exec` execs, so the child PID is the daemon's). */
+  killOurs(k: number): number {
+    const n = this.ours.get(k);
+    if (!n) return Date.now();
+    const at = Date.now();
+    try {
+      n.child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+    this.retire(k, n);
+    return at;
+  }
+
+  async stopOurs(k: number): Promise<number> {
+    const n = this.ours.get(k);
+    if (!n) return 0;
+    const code = await stopNode(n);
+    this.retire(k, n);
+    return code;
+  }
+
+  private retire(k: number, n: NodeProc): void {
+    this.ours.delete(k);
+    // The output stream drains a little later; keep a getter-based snapshot at the end.
+    const before = this.oursPast.get(k) ?? "";
+    n.child.status.then(() => this.oursPast.set(k, before + n.output())).catch(() => {});
+  }
+
+  /** Everything our node K logged in every run so far. */
+  oursLog(k: number): string {
+    return (this.oursPast.get(k) ?? "") + (this.ours.get(k)?.output() ?? "");
+  }
+
+  async status(k: number): Promise<StatusReport | undefined> {
+    const n = this.ours.get(k);
+    if (!n) return undefined;
+    const r = await fetchStatus(n.runDir);
+    return typeof r === "string" ? undefined : r;
+  }
+
+  /** Polls our node K until `pred` holds; the report, or undefined after `ms`. */
+  async waitOurs(
+    k: number,
+    pred: (r: StatusReport) => boolean,
+    ms: number,
+  ): Promise<StatusReport | undefined> {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      const r = await this.status(k);
+      if (r && pred(r)) return r;
+      await sleep(20);
+    }
+    return undefined;
+  }
+
+  /** The first line our node K logged at or after `sinceMs` (epoch) matching `re`. */
+  oursLogLine(k: number, re: RegExp, sinceMs = 0): LogHit | null {
+    for (const line of this.oursLog(k).split("\n")) {
+      const m = line.match(/^(\d{4}-\d\d-\d\dT[\d:.]+Z) /);
+      if (!m || !re.test(line)) continue;
+      const ms = Date.parse(m[1]);
+      if (ms >= sinceMs) return { ms, line };
+    }
+    return null;
+  }
+
+  /**
+   * Drops `percent`% of node K's outgoing datagrams on eth0 (0 removes it): `tc netem` as in
+   * the brief when the kernel has sch_netem, else an nftables random drop (same effect on
+   * egress; container kernels often lack netem).
+   */
+  async loss(k: number, percent: number): Promise<void> {
+    const ns = `${this.prefix}n${k}`;
+    const ipx = async (args: string[]) => {
+      const o = await new Deno.Command("ip", {
+        args: ["netns", "exec", ns, ...args],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return { ok: o.code === 0, err: new TextDecoder().decode(o.stderr) };
+    };
+    if (percent === 0) {
+      await ipx(["tc", "qdisc", "del", "dev", "eth0", "root"]);
+      await ipx(["nft", "delete", "table", "inet", "hbloss"]);
+      return;
+    }
+    const tc = await ipx([
+      "tc",
+      "qdisc",
+      "replace",
+      "dev",
+      "eth0",
+      "root",
+      "netem",
+      "loss",
+      `${percent}%`,
+    ]);
+    if (tc.ok) return;
+    let nft = await ipx(["nft", "add", "table", "inet", "hbloss"]);
+    if (nft.ok) {
+      nft = await ipx(["nft", "add chain inet hbloss out { type filter hook output priority 0; }"]);
+    }
+    if (nft.ok) {
+      nft = await ipx([
+        "nft",
+        "add",
+        "rule",
+        "inet",
+        "hbloss",
+        "out",
+        "oifname",
+        "eth0",
+        "udp",
+        "dport",
+        "694",
+        "numgen",
+        "random",
+        "mod",
+        "100",
+        "<",
+        String(percent),
+        "drop",
+      ]);
+    }
+    if (!nft.ok) throw new Error(`cannot drop packets on ${ns}: tc: ${tc.err} nft: ${nft.err}`);
+  }
+}
+
+/** Lines of a real node's log that show it disliked our packets. */
+export function realComplaints(log: string): string[] {
+  return log.split("\n").filter((l) =>
+    /authtoken does not match|Dumping message|lost packet|netstring authentication failed|replay attack|Cannot convert|string2msg|bad (message|packet)|Message hist queue is filling up|rexmit/i
+      .test(l)
+  );
+}
+
+/** Why this machine cannot run the mixed-cluster tests, or null. */
+export async function interopUnavailable(
+  netns: () => Promise<string | null>,
+): Promise<string | null> {
+  const why = await netns();
+  if (why) return `mixed-cluster interop tests need root and network namespaces: ${why}`;
+  try {
+    await Deno.stat(HB_BIN);
+  } catch {
+    return `real Heartbeat is missing (${HB_BIN}): install the Debian heartbeat package ` +
+      `(tests/interop/realhb.sh install)`;
+  }
+  for (const tool of ["tc", "perl", "unshare"]) {
+    const o = await new Deno.Command("sh", { args: ["-c", `command -v ${tool}`] }).output();
+    if (o.code !== 0) {
+      return `mixed-cluster interop tests need '${tool}' (iproute2, perl, util-linux)`;
+    }
+  }
+  return null;
+}
