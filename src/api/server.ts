@@ -56,8 +56,11 @@ export interface ApiServerOptions {
   readonly maxQueueBytes?: number;
   /** Per-client output queue bound in messages (default 2000). */
   readonly maxQueueFrames?: number;
-  /** Dropped messages in a row after which a non-reading client is disconnected (default 500). */
-  readonly maxDrops?: number;
+  /**
+   * A client whose queue is full and that has read nothing for this long is disconnected at
+   * the next message it would miss (default 5000 ms). Until then messages are dropped.
+   */
+  readonly stallTimeoutMs?: number;
   /** Most simultaneous connections (default 256); more are closed at once. */
   readonly maxClients?: number;
   /** A connection that has not signed on by then is closed (default 10 s). */
@@ -177,7 +180,7 @@ export class ApiServer {
       maxFrame: opts.maxFrame ?? DEFAULT_MAX_FRAME,
       maxQueueBytes: opts.maxQueueBytes ?? 4 * 1024 * 1024,
       maxQueueFrames: opts.maxQueueFrames ?? 2000,
-      maxDrops: opts.maxDrops ?? 500,
+      stallTimeoutMs: opts.stallTimeoutMs ?? 5000,
       maxClients: opts.maxClients ?? 256,
       signonTimeoutMs: opts.signonTimeoutMs ?? 10_000,
       maxBadMessages: opts.maxBadMessages ?? 10,
@@ -384,7 +387,7 @@ export class ApiServer {
       maxFrame: this.#opts.maxFrame,
       maxQueueBytes: this.#opts.maxQueueBytes,
       maxQueueFrames: this.#opts.maxQueueFrames,
-      maxDrops: this.#opts.maxDrops,
+      stallTimeoutMs: this.#opts.stallTimeoutMs,
     }, {
       payload: (p) => this.#onPayload(client, p),
       ended: (r) => this.#onEnded(client, r),

@@ -1,8 +1,9 @@
 /**
  * One API connection: an incremental frame reader and a bounded output queue. Never blocks
- * its caller: `send()` only enqueues; a pump task writes. A client that stops reading fills
- * its queue, further messages are dropped and counted, and after `maxDrops` drops in a row
- * the session ends itself.
+ * its caller: `send()` only enqueues; a pump task writes, coalescing queued frames into
+ * writes of up to 256 KiB. A client that stops reading fills its queue; further messages are
+ * dropped and counted, and a drop that happens when no write has completed for
+ * `stallTimeoutMs` ends the session (a slow but live reader only loses messages).
  */
 
 import { FrameDecoder } from "./framing.ts";
@@ -13,8 +14,12 @@ export interface SessionLimits {
   readonly maxFrame: number;
   readonly maxQueueBytes: number;
   readonly maxQueueFrames: number;
-  readonly maxDrops: number;
+  /** A full queue with no write progress for this long ends the session. */
+  readonly stallTimeoutMs: number;
 }
+
+/** Most bytes handed to one write call. */
+const WRITE_CHUNK = 256 * 1024;
 
 /** Why a session ended. */
 export type EndReason =
@@ -22,7 +27,7 @@ export type EndReason =
   | { readonly kind: "read_error"; readonly detail: string }
   | { readonly kind: "write_error"; readonly detail: string }
   | { readonly kind: "frame"; readonly error: FrameError }
-  | { readonly kind: "stalled"; readonly dropped: number }
+  | { readonly kind: "stalled"; readonly dropped: number; readonly idleMs: number }
   | { readonly kind: "closed"; readonly reason: string };
 
 /** Callbacks from a session to its owner. */
@@ -44,6 +49,7 @@ export class Session {
   #pumping = false;
   #ended = false;
   #consecutiveDrops = 0;
+  #lastProgress = Date.now();
   /** Frame cap for this session (set_sendqlen may lower or raise it within the hard cap). */
   queueFrameLimit: number;
   framesIn = 0;
@@ -108,11 +114,13 @@ export class Session {
     if (full) {
       this.dropped++;
       this.#consecutiveDrops++;
-      if (this.#consecutiveDrops >= this.#limits.maxDrops) {
-        this.end({ kind: "stalled", dropped: this.#consecutiveDrops });
+      const idleMs = Date.now() - this.#lastProgress;
+      if (idleMs >= this.#limits.stallTimeoutMs) {
+        this.end({ kind: "stalled", dropped: this.#consecutiveDrops, idleMs });
       }
       return false;
     }
+    if (this.#queue.length === 0) this.#lastProgress = Date.now();
     this.#queue.push(frame);
     this.#queuedBytes += frame.length;
     if (!this.#pumping) this.#pump();
@@ -145,16 +153,37 @@ export class Session {
     this.#pumping = true;
     try {
       while (!this.#ended && this.#queue.length > 0) {
-        const frame = this.#queue[0];
+        // Coalesce: one write for as many queued frames as fit in WRITE_CHUNK.
+        let count = 0;
+        let bytes = 0;
+        while (
+          count < this.#queue.length &&
+          (count === 0 || bytes + this.#queue[count].length <= WRITE_CHUNK)
+        ) {
+          bytes += this.#queue[count].length;
+          count++;
+        }
+        let chunk: Uint8Array;
+        if (count === 1) {
+          chunk = this.#queue[0];
+        } else {
+          chunk = new Uint8Array(bytes);
+          let o = 0;
+          for (let i = 0; i < count; i++) {
+            chunk.set(this.#queue[i], o);
+            o += this.#queue[i].length;
+          }
+        }
         let off = 0;
-        while (off < frame.length) {
-          const n = await this.#conn.write(frame.subarray(off));
+        while (off < chunk.length) {
+          const n = await this.#conn.write(chunk.subarray(off));
           off += n;
           if (this.#ended) return;
+          this.#lastProgress = Date.now();
         }
-        this.#queue.shift();
-        this.#queuedBytes -= frame.length;
-        this.framesOut++;
+        this.#queue.splice(0, count);
+        this.#queuedBytes -= bytes;
+        this.framesOut += count;
         this.#consecutiveDrops = 0;
       }
     } catch (e) {
@@ -177,7 +206,8 @@ export function describeEnd(r: EndReason): string {
     case "frame":
       return r.error.detail;
     case "stalled":
-      return `client stopped reading (${r.dropped} messages dropped in a row)`;
+      return `client stopped reading (nothing written for ${r.idleMs} ms, ` +
+        `${r.dropped} messages dropped in a row)`;
     case "closed":
       return r.reason;
   }
