@@ -75,9 +75,18 @@ export function badRequest(reqtype: string, info?: string): Message {
   return m;
 }
 
-/** Node status notification (`t=status src=NODE st=STATUS`), as heartbeat.c gives clients. */
-export function nodeStatusMessage(node: string, status: string, info?: string): Message {
-  const m = Message.of({ t: T.STATUS, src: node, st: status });
+/**
+ * Locally generated node status notification, shaped like heartbeat.c mark_node_dead's
+ * (measured on 3.0.6: `t=status seq=1 ts=<hex secs> src=node2 st=dead`).
+ */
+export function nodeStatusMessage(
+  node: string,
+  status: string,
+  nowMs: number = Date.now(),
+  info?: string,
+): Message {
+  const m = Message.of({ t: T.STATUS, seq: "1", ts: Math.floor(nowMs / 1000).toString(16) });
+  m.set("src", node).set("st", status);
   if (info !== undefined) m.set("info", info);
   return m;
 }

@@ -288,9 +288,14 @@ export class ApiServer {
     return count;
   }
 
-  /** Tells clients a node's status changed (`t=status src=NODE st=STATUS`). */
+  /**
+   * Tells clients about a status change *we* detected (a node declared dead): delivers
+   * `t=status seq=1 ts=<hex> src=NODE st=STATUS` like Heartbeat. A change a peer reports
+   * itself (init, up, active) is delivered by passing the peer's own status message to
+   * `deliver()` instead, as Heartbeat does (measured on 3.0.6).
+   */
   nodeStatusChanged(node: string, status: string, info?: string): number {
-    return this.deliver(nodeStatusMessage(node, status, info));
+    return this.deliver(nodeStatusMessage(node, status, Date.now(), info));
   }
 
   /** Tells clients a link's status changed (`t=ifstat node= ifname= st=`). */

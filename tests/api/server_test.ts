@@ -391,3 +391,29 @@ Deno.test("server: a debug client (APICALL) sees other clients' API requests", a
     }
   });
 });
+
+Deno.test("server: dead-node and link notifications have real 3.0.6's shape", async () => {
+  await withServer({}, async (s, path) => {
+    const c = await connect(path);
+    try {
+      const before = Math.floor(Date.now() / 1000);
+      s.nodeStatusChanged("node2", "dead");
+      s.linkStatusChanged("node2", "eth0", "dead");
+      const st = await c.receive("status", 1000);
+      const ifs = await c.receive("ifstat", 1000);
+      // Measured: "t=status seq=1 ts=6b0b865d src=node2 st=dead", "t=ifstat node=node2
+      // ifname=eth0 st=dead".
+      assert.deepEqual(st?.fields.map((f) => f.name), ["t", "seq", "ts", "src", "st"]);
+      assert.equal(st?.get("seq"), "1");
+      assert.ok(parseInt(st!.get("ts")!, 16) >= before);
+      assert.deepEqual(ifs?.fields.map((f) => `${f.name}=${f.value}`), [
+        "t=ifstat",
+        "node=node2",
+        "ifname=eth0",
+        "st=dead",
+      ]);
+    } finally {
+      c.close();
+    }
+  });
+});
