@@ -5,3 +5,4 @@ import "./demo.ts";
 import "./config_check.ts";
 import "./keygen.ts";
 import "./logd.ts";
+import "./propagate.ts";
