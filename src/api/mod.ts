@@ -1,4 +1,19 @@
-/** The Heartbeat-compatible local client API: server, client, framing, apiauth. */
+/**
+ * The Heartbeat-compatible local client API: server, client, framing, apiauth.
+ *
+ * Daemon wiring (what the daemon calls):
+ *   const auth = buildAuthTable(config.apiauth, loadIdDb());   // warn on auth.unresolved
+ *   const r = await ApiServer.listen("/run/heartbeat/register", backend, { auth, log, dirGroup: "haclient" });
+ *   // every cluster message received (after auth/dedup, in order), and every message we sent
+ *   // that is addressed to us or to all (Heartbeat loops a node's own messages back):
+ *   server.deliver(msg);
+ *   //   ... except t=query-cstatus: answer it instead
+ *   //   backend.send(server.clientStatusReply(msg))  (also for our own node's queries)
+ *   // peer reports a new status (init/up/active): server.deliver(peerStatusMsg)
+ *   // we declare a node dead: server.nodeStatusChanged(node, "dead")
+ *   // a link changes: server.linkStatusChanged(node, link, "up" | "dead")
+ *   // shutdown: await server.close()
+ */
 export type { ApiBackend, ApiLink, ApiNode, ApiNodeType, ApiTimings } from "./backend.ts";
 export {
   type ApiListenError,

@@ -205,7 +205,8 @@ export class ApiServer {
       ok: false as const,
       error: { kind: "api_listen" as const, path, detail },
     });
-    const dir = path.slice(0, Math.max(path.lastIndexOf("/"), 0)) || "/";
+    const slash = path.lastIndexOf("/");
+    const dir = slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
     try {
       const st = await Deno.stat(dir).catch(() => undefined);
       if (st === undefined) {
@@ -220,6 +221,13 @@ export class ApiServer {
         }
       } else if (!st.isDirectory) {
         return fail(`${dir} exists and is not a directory`);
+      } else if (st.mode !== null && (st.mode & 0o007) !== 0) {
+        // The directory is the real guard (the socket itself is 0777, as in Heartbeat).
+        opts.log?.(
+          "warn",
+          `API: ${dir} is mode ${(st.mode & 0o777).toString(8)}: every local user can reach ` +
+            `${path}; make it 0750 root:haclient as Heartbeat's package does`,
+        );
       }
       const old = await Deno.lstat(path).catch(() => undefined);
       if (old !== undefined) {

@@ -417,3 +417,19 @@ Deno.test("server: dead-node and link notifications have real 3.0.6's shape", as
     }
   });
 });
+
+Deno.test("server: warns when the socket directory lets every user in", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "hb-api-" });
+  await Deno.chmod(dir, 0o755);
+  const logs: string[] = [];
+  const r = await ApiServer.listen(`${dir}/register`, new FixtureCluster(), {
+    log: (l, t) => logs.push(`${l} ${t}`),
+  });
+  try {
+    assert.ok(r.ok);
+    assert.ok(logs.some((l) => l.startsWith("warn") && l.includes("mode 755")), logs.join("\n"));
+  } finally {
+    if (r.ok) await r.server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
