@@ -83,7 +83,10 @@ export class FrameDecoder {
     if (this.#buf.length - this.#end < chunk.length) {
       // Compact, growing only when the held bytes plus the chunk do not fit.
       const need = held + chunk.length;
-      const next = need <= this.#buf.length ? this.#buf : new Uint8Array(Math.max(need, 4096));
+      // Grow geometrically so a peer dripping one byte at a time costs O(n), not O(n²).
+      const next = need <= this.#buf.length
+        ? this.#buf
+        : new Uint8Array(Math.max(need, this.#buf.length * 2, 4096));
       next.set(this.#buf.subarray(this.#start, this.#end), 0);
       this.#buf = next;
       this.#start = 0;

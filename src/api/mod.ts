@@ -8,7 +8,7 @@
  *   // that is addressed to us or to all (Heartbeat loops a node's own messages back):
  *   server.deliver(msg);
  *   //   ... except t=query-cstatus: answer it instead
- *   //   backend.send(server.clientStatusReply(msg))  (also for our own node's queries)
+ *   //   send server.clientStatusReply(msg) to the cluster (also for our own node's queries)
  *   // peer reports a new status (init/up/active): server.deliver(peerStatusMsg)
  *   // we declare a node dead: server.nodeStatusChanged(node, "dead")
  *   // a link changes: server.linkStatusChanged(node, link, "up" | "dead")

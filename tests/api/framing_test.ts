@@ -161,3 +161,14 @@ Deno.test("framing: payload that is not a classic message is a decode error, not
   const r = decodePayload(new TextEncoder().encode("hello\0"));
   assert(!r.ok);
 });
+
+Deno.test("framing: a max-size frame dripped byte by byte stays linear", () => {
+  const payload = new Uint8Array(256 * 1024);
+  const f = framePayload(payload);
+  const d = new FrameDecoder();
+  const t0 = performance.now();
+  for (let i = 0; i < f.length; i++) d.push(f.subarray(i, i + 1));
+  const took = performance.now() - t0;
+  assert.equal(drain(d).length, 1);
+  assert.ok(took < 2000, `dripping 256 KiB took ${took} ms`);
+});
