@@ -25,6 +25,8 @@ export class PtyPair {
   readonly #tap?: (from: "A" | "B", bytes: Uint8Array) => void;
   readonly #buf = new Uint8Array(16 * 1024);
   #closed = false;
+  #heldAtoB: Uint8Array<ArrayBuffer> = new Uint8Array(0);
+  #heldBtoA: Uint8Array<ArrayBuffer> = new Uint8Array(0);
   /** Bytes relayed A→B and B→A. */
   readonly relayed = { AtoB: 0, BtoA: 0 };
 
@@ -64,22 +66,40 @@ export class PtyPair {
   }
 
   #move(from: number, to: number, side: "A" | "B"): void {
+    // Flow control: a far end that is full stops the relay in that direction (nothing lost).
+    const held = side === "A" ? this.#heldAtoB : this.#heldBtoA;
+    if (held.length > 0) {
+      const rest = this.#write(to, held);
+      if (side === "A") this.#heldAtoB = rest;
+      else this.#heldBtoA = rest;
+      if (rest.length > 0) return;
+    }
     for (let i = 0; i < 64; i++) {
       // EIO here only means that slave is not open (yet or any more): nothing to relay.
       const r = readNonBlocking(from, this.#buf);
       if (!r.ok) return;
-      const chunk = this.#buf.subarray(0, r.n);
-      this.#tap?.(side, chunk.slice());
+      const chunk = this.#buf.slice(0, r.n);
+      this.#tap?.(side, chunk);
       if (side === "A") this.relayed.AtoB += r.n;
       else this.relayed.BtoA += r.n;
-      // A full or closed far end drops the rest, as a real line would lose it.
-      let off = 0;
-      for (let k = 0; k < 100 && off < chunk.length; k++) {
-        const w = writeNonBlocking(to, chunk.subarray(off));
-        if (!w.ok) break;
-        off += w.n;
+      const rest = this.#write(to, chunk);
+      if (rest.length > 0) {
+        if (side === "A") this.#heldAtoB = rest;
+        else this.#heldBtoA = rest;
+        return;
       }
     }
+  }
+
+  /** Writes what `to` takes now; returns the rest. A closed far end swallows everything. */
+  #write(to: number, bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+    let off = 0;
+    while (off < bytes.length) {
+      const w = writeNonBlocking(to, bytes.subarray(off));
+      if (!w.ok) return w.again ? bytes.slice(off) : new Uint8Array(0);
+      off += w.n;
+    }
+    return new Uint8Array(0);
   }
 
   /** Unplugs the cable: both slaves hang up. */
@@ -113,4 +133,19 @@ function concat(parts: Uint8Array[]): Uint8Array {
     at += p.length;
   }
   return out;
+}
+
+/**
+ * As a program: `deno run -A tests/media/serial_pty.ts LINK_A LINK_B` makes a pair with those
+ * symlinks, prints "ready", and relays until killed (a cable in another process, so tests
+ * can flood it without sharing their own event loop).
+ */
+if (import.meta.main) {
+  const [la, lb] = Deno.args;
+  if (!la || !lb) {
+    console.error("usage: serial_pty.ts LINK_A LINK_B");
+    Deno.exit(2);
+  }
+  new PtyPair({ links: [la, lb] });
+  console.log("ready");
 }
