@@ -1,14 +1,15 @@
 /**
  * The standalone logd's socket side: accepts cluster-glue clients on a unix socket, reads
  * their framed `LogDaemonMsg`s (logd_msg.ts) and hands each to a {@link Logger} with the
- * client's entity, pid and time. Reading never waits for the sinks: the Logger's bounded
- * queues drop (and count, per entity) what the sinks cannot keep up with, so a flooding
- * client can neither block logd nor push out another entity's lines (each entity has its
- * own share, see {@link logdQueueSizes}).
+ * client's entity, pid and time. When a client's entity has filled its queue share, logd
+ * pauses reading that client (only) for at most `maxWaitMs` while the sinks catch up; if
+ * they do not, the Logger's bounded queues drop (and count, per entity) what the sinks
+ * cannot keep up with. So a flooding client can neither block logd nor push out another
+ * entity's lines (each entity has its own share, see {@link logdQueueSizes}).
  */
 
 import { FrameDecoder } from "../api/framing.ts";
-import { decodeLogdMsg, levelFromPriority, MAX_LOGD_TEXT } from "./logd_msg.ts";
+import { decodeLogdMsg, levelFromPriority, type LogdMessage, MAX_LOGD_TEXT } from "./logd_msg.ts";
 import type { Logger } from "./logger.ts";
 
 /** Where cluster-glue clients look for logd (compiled into libplumb). */
@@ -26,6 +27,12 @@ export interface LogdServerOptions {
   readonly maxClients?: number;
   /** Wall-clock ms, default `Date.now` (record times within the same second). */
   readonly now?: () => number;
+  /**
+   * Longest pause of one client's reading while its queue share is full (default 100 ms).
+   * If the sinks have not caught up by then, logd drops (and counts) instead of waiting,
+   * until they have.
+   */
+  readonly maxWaitMs?: number;
 }
 
 /** Counters for status and tests. */
@@ -60,6 +67,8 @@ export function logdQueueSizes(
 }
 
 const READ_BUFFER = 64 * 1024;
+/** Longest stretch of reading and decoding before logd lets timers run (ms). */
+const SLICE_MS = 2;
 /** Frame cap: the struct's header plus the biggest text we accept. */
 const MAX_FRAME = 128 + MAX_LOGD_TEXT;
 
@@ -70,6 +79,10 @@ export class LogdServer {
   readonly #logger: Logger;
   readonly #maxClients: number;
   readonly #now: () => number;
+  readonly #maxWaitMs: number;
+  /** Set when the sinks did not catch up within maxWaitMs: drop, do not wait, until they do. */
+  #behind = false;
+  #sliceStart = 0;
   readonly #conns = new Set<Deno.UnixConn>();
   readonly #loops = new Set<Promise<void>>();
   #accepted = 0;
@@ -90,6 +103,7 @@ export class LogdServer {
     this.#logger = opts.logger;
     this.#maxClients = opts.maxClients ?? 1024;
     this.#now = opts.now ?? Date.now;
+    this.#maxWaitMs = opts.maxWaitMs ?? 100;
     this.#acceptLoop = this.#accept();
   }
 
@@ -194,6 +208,12 @@ export class LogdServer {
     const buf = new Uint8Array(READ_BUFFER);
     try {
       while (true) {
+        // A read with data waiting completes without visiting the timer queue: give the
+        // event loop a turn every SLICE_MS of work, or a flood would starve logd's timers.
+        if (performance.now() - this.#sliceStart > SLICE_MS) {
+          await new Promise((r) => setTimeout(r, 0));
+          this.#sliceStart = performance.now();
+        }
         const n = await conn.read(buf);
         if (n === null) return;
         frames.push(buf.subarray(0, n));
@@ -203,7 +223,18 @@ export class LogdServer {
             this.#logger.warn(`closing a logd client: ${f.error.detail}`);
             return;
           }
-          this.#deliver(f.payload);
+          const d = decodeLogdMsg(f.payload);
+          if (!d.ok) {
+            this.#bad++;
+            continue;
+          }
+          const entity = d.msg.entity === "" ? "unknown" : d.msg.entity;
+          if (!this.#behind && this.#logger.room(entity) === 0) {
+            // Bounded backpressure: pause this client (only) while the sinks catch up.
+            if (!(await this.#logger.flush(this.#maxWaitMs))) this.#behind = true;
+          }
+          if (this.#behind && this.#logger.room(entity) > 0) this.#behind = false;
+          this.#deliver(d.msg, entity);
         }
       }
     } catch {
@@ -213,16 +244,10 @@ export class LogdServer {
     }
   }
 
-  #deliver(payload: Uint8Array): void {
-    const d = decodeLogdMsg(payload);
-    if (!d.ok) {
-      this.#bad++;
-      return;
-    }
+  #deliver(m: LogdMessage, entity: string): void {
     this.#received++;
-    const m = d.msg;
     this.#logger.logFrom(levelFromPriority(m.priority), m.text, {
-      entity: m.entity === "" ? "unknown" : m.entity,
+      entity,
       pid: m.pid,
       time: this.#recordTime(m.timestamp),
     });

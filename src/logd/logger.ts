@@ -210,6 +210,14 @@ export class Logger {
     this.#log("crit", 0, text, app);
   }
 
+  /** Records `entity` could queue right now (its share and the global queue both count). */
+  room(entity: string): number {
+    const st = this.#apps.get(entity) ??
+      (this.#apps.size >= this.#maxApps ? this.#other : undefined);
+    const share = st === undefined ? this.#appDefault : st.capacity - st.pending;
+    return Math.max(0, Math.min(share, this.#queue.capacity - this.#queue.length));
+  }
+
   /**
    * Queues a record that another process logged (logd's clients): kept whatever this
    * logger's debug level, with the sender's pid and time. Same bounds as `log()`.

@@ -29,3 +29,36 @@ export {
 } from "./sinks/syslog.ts";
 export { StderrSink } from "./sinks/stderr.ts";
 export { bindDebugSignals } from "./signals.ts";
+export { directSinks } from "./create.ts";
+export type { RecordOrigin } from "./logger.ts";
+export {
+  decodeLogdMsg,
+  encodeLogdMsg,
+  LD_LOGIT,
+  levelFromPriority,
+  type LogdMessage,
+  type LogdMsgError,
+  MAX_LOGD_TEXT,
+  MAXENTITY,
+} from "./logd_msg.ts";
+export {
+  DEFAULT_LOGD_CF,
+  loadLogdCf,
+  LOGD_DEFAULTS,
+  type LogdConfig,
+  parseLogdCf,
+} from "./logdcf.ts";
+export {
+  DEFAULT_LOGD_SOCKET,
+  type LogdListenError,
+  logdQueueSizes,
+  LogdServer,
+  type LogdServerOptions,
+  type LogdServerStats,
+} from "./logd_server.ts";
+export {
+  LogdClientSink,
+  type LogdClientSinkOptions,
+  type LogdClientStats,
+} from "./logd_client_sink.ts";
+export { createDaemonLogger, type DaemonLoggerOptions } from "./daemon_logger.ts";
