@@ -6,3 +6,4 @@ import "./config_check.ts";
 import "./keygen.ts";
 import "./logd.ts";
 import "./propagate.ts";
+import "./manpage.ts";
