@@ -21,6 +21,9 @@ import { controlSocketPath } from "./paths.ts";
 import { openStateDir } from "./state_dir.ts";
 import type { StatusReport } from "./status_types.ts";
 import { RateLimiter } from "./rate_limit.ts";
+import { ApiServer, buildAuthTable, loadIdDb } from "../api/mod.ts";
+import { daemonApiBackend } from "./api_backend.ts";
+import type { Message } from "../wire/message.ts";
 
 export interface DaemonOptions {
   config: Config;
@@ -45,6 +48,10 @@ export class Daemon {
   #core!: NodeCore;
   #media: MediaGroup[] = [];
   #control?: ControlServer;
+  #api?: ApiServer;
+  /** Events raised while executing a step's actions, run after it (the core is not re-entrant). */
+  readonly #pending: CoreEvent[] = [];
+  #stepping = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #armedAt = Infinity;
   #startedAt = 0;
@@ -104,6 +111,7 @@ export class Daemon {
       if (req.cmd === "status") return this.status();
       return "pong";
     });
+    await this.#startApi();
     this.#startedAt = performance.now();
     this.#log.info(
       `heartbeat-ts ${VERSION} starting as ${config.localNode} (generation ${identity.generation}, ` +
@@ -111,6 +119,28 @@ export class Daemon {
         `deadtime ${t.deadtimeMs} ms)`,
     );
     this.#step({ kind: "start" });
+  }
+
+  async #startApi(): Promise<void> {
+    const { config } = this.#opts;
+    const auth = buildAuthTable(config.apiauth, loadIdDb());
+    for (const u of auth.unresolved) this.#log.warn(`apiauth: ${u}`);
+    const backend = daemonApiBackend(
+      config,
+      () => this.#core.snapshot(),
+      (msg, dest) => this.#step({ kind: "send", msg, dest }),
+    );
+    const r = await ApiServer.listen(`${this.#opts.runDir}/register`, backend, {
+      auth,
+      dirGroup: "haclient",
+      log: (level, text) => this.#log.log(level, `api: ${text}`),
+    });
+    if (!r.ok) {
+      throw new Error(
+        `cannot serve the client API at ${r.error.path}: ${r.error.detail}`,
+      );
+    }
+    this.#api = r.server;
   }
 
   /** Resolves when a graceful stop has finished. */
@@ -148,6 +178,10 @@ export class Daemon {
       tx_datagrams: this.#counters.txDatagrams,
       tx_errors: this.#counters.txErrors,
     };
+    if (this.#api) {
+      const st = this.#api.stats() as unknown as Record<string, unknown>;
+      for (const [k, v] of Object.entries(st)) if (typeof v === "number") counters[`api_${k}`] = v;
+    }
     for (const [k, v] of Object.entries(snap.counters.dropped)) counters[`dropped_${k}`] = v;
     for (const [k, v] of Object.entries(this.#counters.rejectedByReason)) {
       counters[`rejected_${k}`] = v;
@@ -187,6 +221,7 @@ export class Daemon {
     this.#timer = undefined;
     for (const m of this.#media) m.close();
     this.#control?.close();
+    void this.#api?.close();
     this.#resolveStopped();
   }
 
@@ -196,8 +231,20 @@ export class Daemon {
 
   #step(ev: CoreEvent): void {
     if (this.#finished) return;
-    const actions = this.#core.step(ev, this.#now());
-    for (const a of actions) this.#execute(a);
+    if (this.#stepping) {
+      this.#pending.push(ev);
+      return;
+    }
+    this.#stepping = true;
+    try {
+      let next: CoreEvent | undefined = ev;
+      while (next !== undefined && !this.#finished) {
+        for (const a of this.#core.step(next, this.#now())) this.#execute(a);
+        next = this.#pending.shift();
+      }
+    } finally {
+      this.#stepping = false;
+    }
     this.#arm();
   }
 
@@ -230,17 +277,20 @@ export class Daemon {
       }
       case "node_status":
         this.#log.info(`Status update for node ${a.node}: status ${a.status} (${a.reason})`);
+        if (a.node !== this.#opts.config.localNode) this.#api?.nodeStatusChanged(a.node, a.status);
         if (a.status === "dead") {
           this.#log.warn(`node ${a.node}: is dead (${a.reason})`);
         }
         return;
       case "link_status":
         this.#log.info(`Link ${a.node}:${a.link} ${a.status}.`);
+        this.#api?.linkStatusChanged(a.node, a.link, a.status);
         return;
       case "warn_late":
         this.#log.warn(`Late heartbeat: Node ${a.node}: interval ${Math.round(a.silentMs)} ms`);
         return;
       case "deliver":
+        this.#deliver(a.msg);
         return;
       case "drop":
         return;
@@ -252,6 +302,17 @@ export class Daemon {
         this.#finish();
         return;
     }
+  }
+
+  /** Hands a cluster message to local API clients; answers client-status queries. */
+  #deliver(msg: Message): void {
+    if (this.#api === undefined) return;
+    if (msg.get("t") === "query-cstatus") {
+      const reply = this.#api.clientStatusReply(msg);
+      if (reply !== undefined) this.#step({ kind: "send", msg: reply, dest: reply.get("dest") });
+      return;
+    }
+    this.#api.deliver(msg);
   }
 
   #onPacket(link: string, bytes: Uint8Array, from: string): void {
