@@ -14,6 +14,11 @@ export interface PtyPairOptions {
   /** Called with the bytes slave A (from "A") or slave B (from "B") wrote. */
   tap?: (from: "A" | "B", bytes: Uint8Array) => void;
   pollMs?: number;
+  /**
+   * Carry bytes no faster than a real line at this speed (10 bits per byte: 8N1), so a
+   * message takes as long to cross as on a cable. Unset: as fast as the ptys go.
+   */
+  baud?: number;
 }
 
 export class PtyPair {
@@ -29,6 +34,10 @@ export class PtyPair {
   #heldBtoA: Uint8Array<ArrayBuffer> = new Uint8Array(0);
   /** Bytes relayed A→B and B→A. */
   readonly relayed = { AtoB: 0, BtoA: 0 };
+  readonly #bytesPerMs: number;
+  /** Bytes each direction may still send now (line pacing). */
+  readonly #credit = { A: 0, B: 0 };
+  #lastPump = performance.now();
 
   constructor(opts: PtyPairOptions = {}) {
     const pa = openPty();
@@ -46,6 +55,7 @@ export class PtyPair {
     this.a = pa.slave;
     this.b = pb.slave;
     this.#tap = opts.tap;
+    this.#bytesPerMs = opts.baud === undefined ? Infinity : opts.baud / 10 / 1000;
     if (opts.links) {
       for (const [i, target] of [this.a, this.b].entries()) {
         const link = opts.links[i];
@@ -61,6 +71,12 @@ export class PtyPair {
   }
 
   #pump(): void {
+    const now = performance.now();
+    const earned = (now - this.#lastPump) * this.#bytesPerMs;
+    this.#lastPump = now;
+    // A UART's FIFO lets a little burst through; idle time does not bank more than that.
+    const cap = Math.max(64, this.#bytesPerMs * 10);
+    for (const s of ["A", "B"] as const) this.#credit[s] = Math.min(this.#credit[s] + earned, cap);
     this.#move(this.#ma, this.#mb, "A");
     this.#move(this.#mb, this.#ma, "B");
   }
@@ -75,9 +91,14 @@ export class PtyPair {
       if (rest.length > 0) return;
     }
     for (let i = 0; i < 64; i++) {
+      const room = this.#bytesPerMs === Infinity
+        ? this.#buf.length
+        : Math.min(this.#buf.length, Math.floor(this.#credit[side]));
+      if (room <= 0) return;
       // EIO here only means that slave is not open (yet or any more): nothing to relay.
-      const r = readNonBlocking(from, this.#buf);
+      const r = readNonBlocking(from, this.#buf.subarray(0, room));
       if (!r.ok) return;
+      if (this.#bytesPerMs !== Infinity) this.#credit[side] -= r.n;
       const chunk = this.#buf.slice(0, r.n);
       this.#tap?.(side, chunk);
       if (side === "A") this.relayed.AtoB += r.n;

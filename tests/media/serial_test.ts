@@ -105,6 +105,27 @@ Deno.test("serial: messages cross the line both ways, as classic text that verif
   }
 });
 
+Deno.test("serial: a cable paced at 19200 baud takes as long as a real line", async () => {
+  const pair = new PtyPair({ baud: 19200 });
+  const rb = recorder();
+  const a = SerialMedia.open([{ device: pair.a, baud: 19200 }], recorder().handlers);
+  const b = SerialMedia.open([{ device: pair.b, baud: 19200 }], rb.handlers);
+  try {
+    const framed = new TextEncoder().encode(`>>>\nt=x\npad=${"p".repeat(950)}\n<<<\n`);
+    const t0 = performance.now();
+    a.send(framed);
+    assert.ok(await until(() => rb.packets.length === 1, 3000));
+    const took = performance.now() - t0;
+    // 973 bytes at 1920 bytes/s: about 507 ms.
+    assert.ok(took > 420 && took < 1200, `took ${took} ms`);
+    assert.equal(rb.packets[0].bytes.length, framed.length);
+  } finally {
+    a.close();
+    b.close();
+    pair.close();
+  }
+});
+
 Deno.test("serial: a missing device or a relative path fails at open, naming it", () => {
   const r = recorder();
   assert.throws(
