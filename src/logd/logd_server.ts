@@ -208,16 +208,22 @@ export class LogdServer {
     const buf = new Uint8Array(READ_BUFFER);
     try {
       while (true) {
-        // A read with data waiting completes without visiting the timer queue: give the
-        // event loop a turn every SLICE_MS of work, or a flood would starve logd's timers.
+        const n = await conn.read(buf);
+        if (n === null) return;
         if (performance.now() - this.#sliceStart > SLICE_MS) {
           await new Promise((r) => setTimeout(r, 0));
           this.#sliceStart = performance.now();
         }
-        const n = await conn.read(buf);
-        if (n === null) return;
         frames.push(buf.subarray(0, n));
+        let k = 0;
         for (let f = frames.next(); f !== undefined; f = frames.next()) {
+          // Reads with data waiting complete without visiting the timer queue, and several
+          // clients' chunks may be processed back to back: give the event loop a turn
+          // every SLICE_MS of work (shared by all clients), or a flood starves logd's timers.
+          if ((++k & 31) === 0 && performance.now() - this.#sliceStart > SLICE_MS) {
+            await new Promise((r) => setTimeout(r, 0));
+            this.#sliceStart = performance.now();
+          }
           if (!f.ok) {
             this.#broken++;
             this.#logger.warn(`closing a logd client: ${f.error.detail}`);
