@@ -23,6 +23,7 @@ import type { StatusReport } from "./status_types.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { ApiServer, buildAuthTable, loadIdDb } from "../api/mod.ts";
 import { daemonApiBackend } from "./api_backend.ts";
+import { respawnEntries, Respawner } from "./respawn.ts";
 import type { Message } from "../wire/message.ts";
 
 export interface DaemonOptions {
@@ -49,6 +50,7 @@ export class Daemon {
   #media: MediaGroup[] = [];
   #control?: ControlServer;
   #api?: ApiServer;
+  #respawn?: Respawner;
   /** Events raised while executing a step's actions, run after it (the core is not re-entrant). */
   readonly #pending: CoreEvent[] = [];
   #stepping = false;
@@ -119,6 +121,13 @@ export class Daemon {
         `deadtime ${t.deadtimeMs} ms)`,
     );
     this.#step({ kind: "start" });
+    // Children start once the API is up, so they can sign on at once.
+    this.#respawn = new Respawner(
+      respawnEntries(config),
+      this.#log,
+      Object.fromEntries(config.process.env),
+    );
+    this.#respawn.start();
   }
 
   async #startApi(): Promise<void> {
@@ -152,10 +161,14 @@ export class Daemon {
   stop(): void {
     if (this.#stopping) return;
     this.#stopping = true;
-    this.#log.info("shutting down: sending shutdown notice to the cluster");
-    this.#step({ kind: "shutdown" });
-    // The core says when it is done; never hang on it.
-    setTimeout(() => this.#finish(), 2000);
+    // Children first (they may still talk to the cluster), then the shutdown notice.
+    const children = this.#respawn?.stop() ?? Promise.resolve();
+    children.then(() => {
+      this.#log.info("shutting down: sending shutdown notice to the cluster");
+      this.#step({ kind: "shutdown" });
+      // The core says when it is done; never hang on it.
+      setTimeout(() => this.#finish(), 2000);
+    });
   }
 
   /** The status report served on the control socket. */
@@ -178,6 +191,10 @@ export class Daemon {
       tx_datagrams: this.#counters.txDatagrams,
       tx_errors: this.#counters.txErrors,
     };
+    if (this.#respawn) {
+      counters.respawn_children = this.#respawn.report().length;
+      counters.respawn_restarts = this.#respawn.report().reduce((n, c) => n + c.restarts, 0);
+    }
     if (this.#api) {
       const st = this.#api.stats() as unknown as Record<string, unknown>;
       for (const [k, v] of Object.entries(st)) if (typeof v === "number") counters[`api_${k}`] = v;
