@@ -10,7 +10,10 @@ import type { StatusReport } from "../daemon/status_types.ts";
 export interface MetricsInput {
   /** The daemon's status report (`Daemon.status()`). */
   status: StatusReport;
-  /** Signed-on API clients (`ApiServer.clients().length`); omitted when there is no API. */
+  /**
+   * Signed-on API clients; when omitted, the report's `api_signedOn` counter is used (the
+   * daemon puts its API server's stats into the report as `api_*`).
+   */
   apiClients?: number;
   /** Log records dropped since start (`Logger.stats().dropped`). */
   logLinesDropped?: number;
@@ -117,6 +120,18 @@ const COUNTERS: Record<string, [string, Labels]> = {
   tx_errors: ["heartbeat_send_errors_total", {}],
 };
 
+/** Status report "counters" that are really current values, exposed as gauges. */
+const GAUGES: Record<string, [string, string]> = {
+  api_connected: ["heartbeat_api_connections", "Open connections to the local API."],
+  api_signedOn: ["heartbeat_api_clients", "Clients signed on to the local API."],
+  respawn_children: ["heartbeat_respawn_children", "Programs run by respawn lines."],
+};
+
+/** `refusedSignons` → `refused_signons`, anything else non-alphanumeric → `_`. */
+function snake(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().replace(/[^a-z0-9_]/g, "_");
+}
+
 const HELP: Record<string, string> = {
   heartbeat_packets_sent_total: "Cluster messages sent by this node (heartbeats included).",
   heartbeat_packets_received_total: "Authenticated cluster messages received.",
@@ -186,6 +201,14 @@ export function renderMetrics(input: MetricsInput): string {
   }
 
   for (const [key, value] of Object.entries(st.counters)) {
+    const gauge = GAUGES[key];
+    if (gauge) {
+      // An explicit apiClients wins over the report's copy of the same number.
+      if (!(gauge[0] === "heartbeat_api_clients" && input.apiClients !== undefined)) {
+        fam(gauge[0], "gauge", gauge[1]).samples.push({ labels: {}, value });
+      }
+      continue;
+    }
     let name: string;
     let labels: Labels;
     if (COUNTERS[key]) [name, labels] = COUNTERS[key];
@@ -194,7 +217,7 @@ export function renderMetrics(input: MetricsInput): string {
     } else if (key.startsWith("dropped_")) {
       [name, labels] = ["heartbeat_messages_dropped_total", { reason: key.slice(8) }];
     } else {
-      const base = key.toLowerCase().replace(/[^a-z0-9_]/g, "_");
+      const base = snake(key);
       [name, labels] = [`heartbeat_${base}${base.endsWith("_total") ? "" : "_total"}`, {}];
     }
     fam(name, "counter", HELP[name] ?? `The daemon's ${key} counter.`)

@@ -49,6 +49,10 @@ function report(over: Partial<StatusReport> = {}): StatusReport {
       rejected_parse: 2,
       dropped_duplicate: 6,
       brand_new: 9,
+      api_refusedSignons: 4,
+      api_connected: 3,
+      api_signedOn: 2,
+      respawn_children: 1,
     },
     ...over,
   };
@@ -138,6 +142,11 @@ Deno.test("metrics: rendering is valid format 0.0.4 and carries the report's num
   assert.equal(value(samples, "heartbeat_messages_dropped_total", { reason: "duplicate" }), 6);
   assert.equal(value(samples, "heartbeat_brand_new_total"), 9, "unknown counters still show");
   assert.equal(value(samples, "heartbeat_api_clients"), 2);
+  assert.equal(value(samples, "heartbeat_api_connections"), 3);
+  assert.equal(types.get("heartbeat_api_connections"), "gauge");
+  assert.equal(value(samples, "heartbeat_respawn_children"), 1);
+  assert.equal(types.get("heartbeat_respawn_children"), "gauge");
+  assert.equal(value(samples, "heartbeat_api_refused_signons_total"), 4, "camelCase → snake");
   assert.equal(value(samples, "heartbeat_log_lines_dropped_total"), 17);
   assert.equal(value(samples, "heartbeat_uptime_seconds"), 61.5);
   assert.equal(value(samples, "heartbeat_timing_seconds", { timing: "deadtime" }), 10);
@@ -153,13 +162,19 @@ Deno.test("metrics: rendering is valid format 0.0.4 and carries the report's num
   for (const [name, type] of types) assert.equal(type === "counter", name.endsWith("_total"), name);
 });
 
-Deno.test("metrics: a node never heard has no last-heard sample; no API means no gauge", () => {
+Deno.test("metrics: a node never heard has no last-heard sample; API clients from the report", () => {
   const { samples } = parseExposition(renderMetrics({ status: report() }));
+  assert.equal(value(samples, "heartbeat_api_clients"), 2, "from api_signedOn");
+  const explicit = parseExposition(renderMetrics({ status: report(), apiClients: 5 })).samples;
+  assert.equal(value(explicit, "heartbeat_api_clients"), 5, "explicit value wins, once");
+  const noApi = report();
+  noApi.counters = { sent: 1 };
+  const bare = parseExposition(renderMetrics({ status: noApi })).samples;
+  assert.equal(bare.some((s) => s.name === "heartbeat_api_clients"), false);
   assert.equal(
     samples.filter((s) => s.name === "heartbeat_node_last_heard_seconds").length,
     1,
   );
-  assert.equal(samples.some((s) => s.name === "heartbeat_api_clients"), false);
 });
 
 Deno.test("metrics: --metrics addresses", () => {
