@@ -1,9 +1,17 @@
 /** The serial medium on real ptys: line setup, exchange, hang-up and re-plug, floods. */
 import assert from "node:assert/strict";
 import { SerialMedia } from "../../src/media/serial.ts";
-import { cString, libc, O_NOCTTY, O_NONBLOCK, O_RDWR } from "../../src/media/ffi_libc.ts";
+import {
+  cString,
+  libc,
+  O_NOCTTY,
+  O_NONBLOCK,
+  O_RDWR,
+  openPty,
+  readNonBlocking,
+} from "../../src/media/ffi_libc.ts";
 import { lineSpeed, setupLine } from "../../src/media/termios.ts";
-import { decodeAndVerifyAny, frameForLine } from "../../src/media/serial_framing.ts";
+import { decodeAndVerifyAny, frameForLine, LineDeframer } from "../../src/media/serial_framing.ts";
 import { MediaError } from "../../src/media/udp.ts";
 import { parseAuthkeys } from "../../src/config/authkeys.ts";
 import type { AuthKeys } from "../../src/config/auth_types.ts";
@@ -123,6 +131,52 @@ Deno.test("serial: a cable paced at 19200 baud takes as long as a real line", as
     a.close();
     b.close();
     pair.close();
+  }
+});
+
+Deno.test("serial: a line that does not drain never blocks; old messages are dropped", async () => {
+  const k = keys();
+  const pty = openPty();
+  assert.ok(typeof pty !== "string", String(pty));
+  const r = recorder();
+  const a = SerialMedia.open([{ device: pty.slave, baud: 19200 }], r.handlers, {
+    maxQueueBytes: 8192,
+  });
+  try {
+    // Nobody reads the master: the pty fills, then the queue; send stays quick.
+    let slowest = 0;
+    for (let i = 0; i < 3000; i++) {
+      const t = performance.now();
+      a.send(signAndEncode(msg(i), k));
+      slowest = Math.max(slowest, performance.now() - t);
+    }
+    const st = a.stats()[0];
+    assert.ok(st.txDropped > 0, "nothing was dropped");
+    assert.ok(st.txMessages + st.txDropped <= 3000);
+    assert.ok(slowest < 50, `one send took ${slowest} ms`);
+    assert.equal(r.errors.length, 0);
+    // Draining the line lets the queue out, whole messages in order.
+    const got = new LineDeframer();
+    const seqs: number[] = [];
+    const buf = new Uint8Array(65536);
+    const end = performance.now() + 3000;
+    while (performance.now() < end && seqs.at(-1) !== 2999) {
+      const n = readNonBlocking(pty.master, buf);
+      if (n.ok) {
+        got.push(buf.subarray(0, n.n), (m) => {
+          const v = decodeAndVerifyAny(m, k);
+          assert.ok(v.ok);
+          seqs.push(Number(v.msg.get("seq")));
+        });
+      }
+      await new Promise((res) => setTimeout(res, 1));
+    }
+    assert.ok(seqs.length > 0);
+    assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y), "messages out of order");
+    assert.equal(seqs.at(-1), 2999, "the newest message must survive");
+  } finally {
+    a.close();
+    libc().close(pty.master);
   }
 });
 
