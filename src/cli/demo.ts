@@ -135,6 +135,7 @@ register("demo", {
           `${dir}/state`,
           "--run-dir",
           runDir,
+          "-l",
         ]);
         const child = new Deno.Command(cmd, {
           args: a,

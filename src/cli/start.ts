@@ -10,6 +10,7 @@ import { loadConfig } from "../config/load.ts";
 import { formatIssue } from "../config/errors.ts";
 import { Daemon } from "../daemon/daemon.ts";
 import { planReload } from "../daemon/reload.ts";
+import { Ops } from "../ops/ops.ts";
 import { DEFAULT_CONFIG, DEFAULT_STATE_DIR, runDirFrom } from "../daemon/paths.ts";
 import { bindDebugSignals, createLogger, type Logger, parseFacility } from "../logd/mod.ts";
 import type { Config } from "../config/types.ts";
@@ -23,7 +24,9 @@ Runs the heartbeat daemon in the foreground until SIGTERM.
   --node NAME         this node's name (default: the host name, as uname -n)
   --state-dir DIR     uuid and generation (default ${DEFAULT_STATE_DIR})
   --run-dir DIR       control socket (default $HEARTBEAT_RUN_DIR or /run/heartbeat)
-  -d, --debug         raise the debug level by one (repeatable)`;
+  -d, --debug         raise the debug level by one (repeatable)
+  -l, --low-priority  do not use realtime scheduling (as Heartbeat's -l)
+  --metrics ADDR      serve Prometheus metrics on ADDR (e.g. 127.0.0.1:9694; off by default)`;
 
 function makeLogger(config: Config, node: string, extraDebug: number): Logger {
   const lg = config.logging;
@@ -53,6 +56,8 @@ register("start", {
           "state-dir": { type: "string", default: DEFAULT_STATE_DIR },
           "run-dir": { type: "string" },
           debug: { type: "boolean", short: "d", multiple: true },
+          metrics: { type: "string" },
+          "low-priority": { type: "boolean", short: "l", default: false },
           help: { type: "boolean", short: "h", default: false },
         },
         strict: true,
@@ -78,12 +83,16 @@ register("start", {
     }
     const { config, authkeys } = loaded.value;
     const logger = makeLogger(config, node, values.debug?.length ?? 0);
+    // Assigned once the daemon runs (Ops needs its status); the daemon calls back earlier.
+    // deno-lint-ignore prefer-const
+    let ops: Ops | undefined;
     const daemon = new Daemon({
       config,
       authkeys,
       logger,
       stateDir: values["state-dir"]!,
       runDir: runDirFrom(values["run-dir"]),
+      onHeartbeat: () => ops?.tick(),
     });
     try {
       await daemon.start();
@@ -92,9 +101,34 @@ register("start", {
       await logger.close();
       return 1;
     }
-    const onStop = () => daemon.stop();
+    const started = Ops.start({
+      process: {
+        ...config.process,
+        realtime: config.process.realtime && !values["low-priority"],
+      },
+      log: logger,
+      metricsAddress: values.metrics,
+      collectMetrics: () => ({
+        status: daemon.status(),
+        logLinesDropped: logger.stats().dropped,
+      }),
+    });
+    if (!started.ok) {
+      logger.error(started.error);
+      daemon.stop();
+      await daemon.stopped;
+      await logger.close();
+      return 1;
+    }
+    ops = started.value;
+    ops.ready(`${config.localNode}: ${config.nodes.length} nodes`);
+    const onStop = () => {
+      void ops?.stop();
+      daemon.stop();
+    };
     let running = config;
     const reload = async () => {
+      ops?.reloading();
       const next = await loadConfig(values.config!, { localNode: node, authkeys: values.authkeys });
       if (!next.ok) {
         for (const e of next.errors) logger.error(`SIGHUP: ${formatIssue(e)}`);
@@ -113,6 +147,7 @@ register("start", {
       } else {
         logger.info("SIGHUP: configuration reloaded");
       }
+      ops?.ready("reloaded");
       running = {
         ...running,
         logging: { ...running.logging, debug: next.value.config.logging.debug },

@@ -32,6 +32,8 @@ export interface DaemonOptions {
   logger: Logger;
   stateDir: string;
   runDir: string;
+  /** Called each time we send a heartbeat (watchdog feeding, sd_notify WATCHDOG). */
+  onHeartbeat?: () => void;
 }
 
 /** Counters the shell keeps (the core keeps its own protocol counters). */
@@ -290,6 +292,7 @@ export class Daemon {
         const bytes = signAndEncode(a.msg.clone(), this.#opts.authkeys);
         this.#counters.txDatagrams++;
         for (const m of this.#media) m.send(bytes);
+        if (a.msg.get("t") === "status") this.#opts.onHeartbeat?.();
         return;
       }
       case "node_status":

@@ -19,6 +19,8 @@ export interface StartOptions {
   /** Wrap the command, e.g. to run it inside a network namespace: (cmd,args) → [cmd,args]. */
   wrap?: (cmd: string, args: string[]) => [string, string[]];
   authkeys?: string;
+  /** More `heartbeat start` options. */
+  extraArgs?: string[];
 }
 
 /** Writes ha.cf + authkeys into `dir` and starts the node. */
@@ -43,6 +45,9 @@ export function startNode(
     `${dir}/state`,
     "--run-dir",
     runDir,
+    // Test daemons share a small machine: no realtime scheduling.
+    "-l",
+    ...(opts.extraArgs ?? []),
   ]);
   if (opts.wrap) [cmd, args] = opts.wrap(cmd, args);
   const child = new Deno.Command(cmd, {
