@@ -202,7 +202,7 @@ export class LogdServer {
     }
   }
 
-  /** Reads one client until EOF or a broken stream; never awaits the logger. */
+  /** Reads one client until EOF or a broken stream; waits for the sinks at most maxWaitMs. */
   async #serve(conn: Deno.UnixConn): Promise<void> {
     const frames = new FrameDecoder(MAX_FRAME);
     const buf = new Uint8Array(READ_BUFFER);
