@@ -21,6 +21,8 @@ export interface StartOptions {
   authkeys?: string;
   /** More `heartbeat start` options. */
   extraArgs?: string[];
+  /** More environment variables. */
+  env?: Record<string, string>;
 }
 
 /** Writes ha.cf + authkeys into `dir` and starts the node. */
@@ -55,7 +57,7 @@ export function startNode(
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...opts.env },
   }).spawn();
   let out = "";
   const dec = new TextDecoder();
