@@ -35,6 +35,24 @@ function haCf(device: string): string {
   ].join("\n");
 }
 
+/** The real `cl_status` against our node's API socket (needs root and the heartbeat package). */
+async function clStatus(runDir: string, ...args: string[]): Promise<string | undefined> {
+  if (Deno.uid() !== 0) return undefined;
+  try {
+    Deno.statSync("/usr/bin/cl_status");
+  } catch {
+    return undefined;
+  }
+  const script = 'mkdir -p /run/heartbeat && mount --bind "$0" /run/heartbeat && ' +
+    'exec /usr/bin/cl_status "$@"';
+  const o = await new Deno.Command("unshare", {
+    args: ["--mount", "--propagation", "private", "sh", "-c", script, runDir, ...args],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return new TextDecoder().decode(o.stdout);
+}
+
 const bothActive = (r: StatusReport) => r.nodes.every((n) => n.status === "active");
 
 Deno.test({
@@ -54,6 +72,12 @@ Deno.test({
       const r = await waitStatus(a, bothActive, 1000);
       const peer = r!.nodes.find((n) => n.name === "s2")!;
       assert.deepEqual(peer.links, [{ name: pair.a, status: "up" }]);
+      // And so the real cl_status lists it, exactly as real Heartbeat prints a serial link.
+      const links = await clStatus(a.runDir, "listhblinks", "s2");
+      if (links !== undefined) {
+        assert.equal(links, `\t${pair.a}\n`);
+        assert.equal(await clStatus(a.runDir, "hblinkstatus", "s2", pair.a), "up\n");
+      }
 
       b.child.kill("SIGKILL");
       const killed = performance.now();
