@@ -12,8 +12,7 @@ import { Daemon } from "../daemon/daemon.ts";
 import { planReload } from "../daemon/reload.ts";
 import { Ops } from "../ops/ops.ts";
 import { DEFAULT_CONFIG, DEFAULT_STATE_DIR, runDirFrom } from "../daemon/paths.ts";
-import { bindDebugSignals, createLogger, type Logger, parseFacility } from "../logd/mod.ts";
-import type { Config } from "../config/types.ts";
+import { bindDebugSignals, createDaemonLogger } from "../logd/mod.ts";
 
 const HELP = `usage: heartbeat start [-c FILE] [--authkeys FILE] [--node NAME] [--state-dir DIR]
                        [--run-dir DIR] [-d]
@@ -27,20 +26,6 @@ Runs the heartbeat daemon in the foreground until SIGTERM.
   -d, --debug         raise the debug level by one (repeatable)
   -l, --low-priority  do not use realtime scheduling (as Heartbeat's -l)
   --metrics ADDR      serve Prometheus metrics on ADDR (e.g. 127.0.0.1:9694; off by default)`;
-
-function makeLogger(config: Config, node: string, extraDebug: number): Logger {
-  const lg = config.logging;
-  const facility = lg.logfacility === undefined ? undefined : parseFacility(lg.logfacility);
-  return createLogger({
-    entity: "heartbeat",
-    host: node,
-    logfile: lg.logfile,
-    debugfile: lg.debugfile,
-    logfacility: facility && facility.ok ? facility.facility : undefined,
-    stderr: true,
-    debugLevel: Math.min(255, lg.debug + extraDebug),
-  });
-}
 
 register("start", {
   summary: "run the daemon in the foreground",
@@ -82,7 +67,11 @@ register("start", {
       return 1;
     }
     const { config, authkeys } = loaded.value;
-    const logger = makeLogger(config, node, values.debug?.length ?? 0);
+    const logger = createDaemonLogger(config, {
+      host: node,
+      stderr: true,
+      extraDebug: values.debug?.length ?? 0,
+    });
     // Assigned once the daemon runs (Ops needs its status); the daemon calls back earlier.
     // deno-lint-ignore prefer-const
     let ops: Ops | undefined;

@@ -15,17 +15,11 @@
  * by other processes, from /proc/thread-self/schedstat): the machine may be shared.
  */
 
-import {
-  FileSink,
-  LogdClientSink,
-  logdQueueSizes,
-  LogdServer,
-  Logger,
-} from "../../src/logd/mod.ts";
-import { startLagProbe } from "../../tests/logd/lag_probe.ts";
+import { FileSink, LogdClientSink, logdQueueSizes, LogdServer, Logger } from "../src/logd/mod.ts";
+import { startLagProbe } from "../tests/logd/lag_probe.ts";
 
-const FLOOD_CLIENT = new URL("../../tests/logd/logd_flood_client.ts", import.meta.url).pathname;
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const FLOOD_CLIENT = new URL("../tests/logd/logd_flood_client.ts", import.meta.url).pathname;
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function fmtLag(l: { own: number; raw: number }): string {
