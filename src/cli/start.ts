@@ -14,15 +14,16 @@ import { Ops } from "../ops/ops.ts";
 import { DEFAULT_CONFIG, DEFAULT_STATE_DIR, runDirFrom } from "../daemon/paths.ts";
 import { bindDebugSignals, createDaemonLogger } from "../logd/mod.ts";
 
-const HELP = `usage: heartbeat start [-c FILE] [--authkeys FILE] [--node NAME] [--state-dir DIR]
-                       [--run-dir DIR] [-d]
+const HELP = `usage: heartbeat start [-c FILE] [--authkeys FILE] [--node NAME] [--state-dir DIR] [-l]
+                       [--run-dir DIR] [--metrics ADDR] [-d]
 
 Runs the heartbeat daemon in the foreground until SIGTERM.
   -c, --config FILE   ha.cf or heartbeat.toml (default ${DEFAULT_CONFIG})
   --authkeys FILE     authkeys (default: authkeys beside the config file)
   --node NAME         this node's name (default: the host name, as uname -n)
   --state-dir DIR     uuid and generation (default ${DEFAULT_STATE_DIR})
-  --run-dir DIR       control socket (default $HEARTBEAT_RUN_DIR or /run/heartbeat)
+  --run-dir DIR       API socket (register) and control socket
+                      (default $HEARTBEAT_RUN_DIR or /run/heartbeat)
   -d, --debug         raise the debug level by one (repeatable)
   -l, --low-priority  do not use realtime scheduling (as Heartbeat's -l)
   --metrics ADDR      serve Prometheus metrics on ADDR (e.g. 127.0.0.1:9694; off by default)`;
