@@ -6,6 +6,9 @@
 import { Message } from "../../src/wire/message.ts";
 import { NodeCore } from "../../src/core/node.ts";
 import type { CoreAction, CoreConfig } from "../../src/core/types.ts";
+import { MembershipCore } from "../../src/ccm/membership.ts";
+import { membershipEventFromCore } from "../../src/ccm/adapter.ts";
+import type { MembershipAction, MembershipEvent } from "../../src/ccm/types.ts";
 import type { VirtualClock } from "./clock.ts";
 import { EventHeap } from "./heap.ts";
 import type { Delivery, Network } from "./network.ts";
@@ -37,10 +40,21 @@ export interface Observer {
   crashed(node: string, now: number): void;
   /** Graceful shutdown begins (its last messages follow). */
   leaving(node: string, now: number): void;
+  /** An action a membership core returned (only when the cluster runs membership). */
+  membershipAction?(node: string, a: MembershipAction, now: number): void;
+}
+
+/** Membership round timing, when the cluster runs a membership core on every node. */
+export interface MembershipTimings {
+  roundTimeoutMs: number;
+  resyncMs: number;
 }
 
 export class SimNode {
   core: NodeCore | null = null;
+  /** The membership core, wired to `core` as the daemon wires them. */
+  ccm: MembershipCore | null = null;
+  ccmDeadline = Infinity;
   generation = 0;
   startedAt = 0;
   deadline = Infinity;
@@ -62,6 +76,7 @@ export class Cluster {
     readonly clock: VirtualClock,
     private readonly rng: Rng,
     private readonly observer: Observer,
+    private readonly membership: MembershipTimings | null = null,
   ) {
     names.forEach((n, i) => {
       const uuid = new Uint8Array(16);
@@ -102,7 +117,17 @@ export class Cluster {
       loadAvg: () => "0.00 0.00 0.00 1/100 1",
     });
     this.observer.started(name, cfg.generation, this.clock.now);
+    n.ccm = null;
     this.stepNode(n, { kind: "start" });
+    if (this.membership) {
+      n.ccm = new MembershipCore({
+        self: name,
+        nodes: this.names,
+        generation: cfg.generation,
+        ...this.membership,
+      });
+      this.stepCcm(n, { kind: "start" });
+    }
   }
 
   /** Power cut: the core vanishes; packets in flight still arrive at the others. */
@@ -111,6 +136,8 @@ export class Cluster {
     if (!n.core) return;
     n.core = null;
     n.deadline = Infinity;
+    n.ccm = null;
+    n.ccmDeadline = Infinity;
     this.observer.crashed(name, this.clock.now);
   }
 
@@ -119,6 +146,8 @@ export class Cluster {
     const n = this.nodes.get(name)!;
     if (!n.core) return;
     this.observer.leaving(name, this.clock.now);
+    n.ccm = null;
+    n.ccmDeadline = Infinity;
     this.stepNode(n, { kind: "shutdown" });
     n.core = null;
     n.deadline = Infinity;
@@ -142,10 +171,39 @@ export class Cluster {
     for (const a of actions) {
       this.observer.action(n.name, a, now);
       if (a.kind === "transmit") this.network.send(n.name, this.names, a.msg, now);
+      if (n.ccm) {
+        const ev = membershipEventFromCore(a);
+        if (ev) this.stepCcm(n, ev);
+      }
     }
     n.deadline = core.nextDeadline();
     if (n.deadline <= now && ev.kind === "tick") {
       throw new Error(`bug: ${n.name} deadline ${n.deadline} not after tick at ${now}`);
+    }
+  }
+
+  /** Steps the membership core and hands its messages to the node's heartbeat core. */
+  private stepCcm(n: SimNode, ev: MembershipEvent): void {
+    const ccm = n.ccm!;
+    const now = this.clock.now;
+    const actions = ccm.step(ev, now);
+    this.steps++;
+    for (const a of actions) {
+      this.observer.membershipAction?.(n.name, a, now);
+      if (a.kind === "send" && n.core) {
+        this.stepNode(
+          n,
+          a.dest === undefined ? { kind: "send", msg: a.msg } : {
+            kind: "send",
+            msg: a.msg,
+            dest: a.dest,
+          },
+        );
+      }
+    }
+    n.ccmDeadline = ccm.nextDeadline();
+    if (n.ccmDeadline <= now && ev.kind === "tick") {
+      throw new Error(`bug: ${n.name} membership deadline ${n.ccmDeadline} not after ${now}`);
     }
   }
 
@@ -155,7 +213,10 @@ export class Cluster {
       const tNet = this.network.nextArrival();
       const tCtl = this.control.peekTime();
       let tCore = Infinity;
-      for (const n of this.nodes.values()) if (n.deadline < tCore) tCore = n.deadline;
+      for (const n of this.nodes.values()) {
+        if (n.deadline < tCore) tCore = n.deadline;
+        if (n.ccmDeadline < tCore) tCore = n.ccmDeadline;
+      }
       const t = Math.min(tNet, tCtl, tCore);
       if (t > until || t === Infinity) break;
       this.clock.advanceTo(t);
@@ -170,6 +231,7 @@ export class Cluster {
       } else {
         for (const n of this.nodes.values()) {
           if (n.core && n.deadline <= t) this.stepNode(n, { kind: "tick" });
+          if (n.ccm && n.ccmDeadline <= t) this.stepCcm(n, { kind: "tick" });
         }
       }
     }

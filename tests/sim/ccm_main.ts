@@ -1,0 +1,56 @@
+/**
+ * `deno task sim:ccm [--seeds N] [--first F] [--nodes M] [--seed S] [--verbose]`: seeded
+ * simulations of heartbeat + membership cores; every failing seed prints the one command
+ * that reproduces it.
+ */
+import { ccmDefaultNodes, ccmReproCommand, runCcmSeed } from "./ccm_run.ts";
+
+function arg(name: string): number | undefined {
+  const i = Deno.args.indexOf(`--${name}`);
+  if (i < 0) return undefined;
+  const v = Number(Deno.args[i + 1]);
+  if (!Number.isInteger(v) || v < 0) {
+    console.error(`--${name} needs a whole number, got '${Deno.args[i + 1] ?? ""}'`);
+    Deno.exit(2);
+  }
+  return v;
+}
+
+const one = arg("seed");
+const nodes = arg("nodes");
+const verbose = Deno.args.includes("--verbose") || one !== undefined;
+if (nodes !== undefined && (nodes < 2 || nodes > 64)) {
+  console.error("--nodes must be between 2 and 64");
+  Deno.exit(2);
+}
+const first = one ?? arg("first") ?? 1;
+const count = one !== undefined ? 1 : arg("seeds") ?? 2000;
+
+let failed = 0, worst = 0, views = 0;
+const t0 = performance.now();
+for (let seed = first; seed < first + count; seed++) {
+  const n = nodes ?? ccmDefaultNodes(seed);
+  const r = runCcmSeed(seed, n);
+  worst = Math.max(worst, r.convergedAfterMs);
+  views += r.viewChanges;
+  if (verbose) {
+    console.log(
+      `seed ${seed} nodes ${n}: steps ${r.steps}, view changes ${r.viewChanges} ` +
+        `(${r.formed} formed), converged ${r.convergedAfterMs.toFixed(1)} ms after faults ` +
+        `(bound ${r.boundMs} ms)`,
+    );
+    if (one !== undefined) { for (const f of r.faults) console.log(`  fault ${f}`); }
+  }
+  if (r.failures.length) {
+    failed++;
+    console.log(`FAIL seed ${seed} (${n} nodes):`);
+    for (const f of r.failures) console.log(`  ${f}`);
+    console.log(`  reproduce: ${ccmReproCommand(seed, n)}`);
+  }
+}
+const secs = ((performance.now() - t0) / 1000).toFixed(1);
+console.log(
+  `${count - failed}/${count} seeds passed in ${secs} s; ${views} view changes; ` +
+    `slowest convergence ${worst.toFixed(1)} ms after faults stopped`,
+);
+Deno.exit(failed ? 1 : 0);
