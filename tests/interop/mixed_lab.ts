@@ -46,10 +46,14 @@ export class MixedLab {
   readonly oursPast = new Map<number, string>();
   private readonly env: Record<string, string>;
 
-  constructor(readonly spec: LabSpec, prefix = Deno.env.get("HB_INTEROP_NS") ?? "mx") {
-    this.prefix = prefix;
-    this.lab = `/tmp/${prefix}lab`;
-    this.env = { HBNET_NS: prefix, HBLAB: this.lab };
+  /**
+   * `name` (a letter or two) is appended to the namespace prefix (env HB_INTEROP_NS, default
+   * "mx"), so each test has its own namespaces and lab and cleans its own leftovers.
+   */
+  constructor(readonly spec: LabSpec, name: string) {
+    this.prefix = (Deno.env.get("HB_INTEROP_NS") ?? "mx") + name;
+    this.lab = `/tmp/${this.prefix}lab`;
+    this.env = { HBNET_NS: this.prefix, HBLAB: this.lab };
   }
 
   private async run(script: string, args: string[]): Promise<Shell> {
@@ -75,7 +79,13 @@ export class MixedLab {
   async up(): Promise<void> {
     await this.down();
     await Deno.mkdir(this.lab, { recursive: true });
-    await this.must("hbnet.sh", ["up", String(Math.max(...this.spec.nodes))]);
+    const n = String(Math.max(...this.spec.nodes));
+    // A namespace deleted a moment ago can still be half there; one retry settles it.
+    if ((await this.run("hbnet.sh", ["up", n])).code !== 0) {
+      await sleep(500);
+      await this.run("hbnet.sh", ["down"]);
+      await this.must("hbnet.sh", ["up", n]);
+    }
   }
 
   /** Stops everything we started (by PID) and deletes the namespaces and lab state. */
@@ -93,6 +103,11 @@ export class MixedLab {
     Deno.mkdirSync(dir, { recursive: true });
     for (const k of this.spec.nodes) {
       Deno.writeTextFileSync(`${dir}/real${k}.log`, this.realLog(k));
+      try {
+        Deno.copyFileSync(`${this.lab}/n${k}/ha.log.1`, `${dir}/real${k}.log.1`);
+      } catch {
+        // no earlier run
+      }
       Deno.writeTextFileSync(`${dir}/ours${k}.log`, this.oursLog(k));
     }
   }
@@ -169,22 +184,44 @@ export class MixedLab {
   }
 
   /**
-   * Starts waiting for a new line of node K's log matching `re` (Perl syntax); call before
-   * the action it observes. Resolves to the hit, or null after `secs`.
+   * Starts waiting for a new line of node K's log matching `re`; call before the action it
+   * observes. The log's end is taken synchronously here (a helper process would start too late
+   * to see a line written a few ms later), then the file is polled every 5 ms, so `ms` of the
+   * hit is when the line appeared (Heartbeat's own stamps have one-second resolution).
+   * Resolves to the hit, or null after `secs`.
    */
-  waitlog(k: number, re: string, secs: number): Promise<LogHit | null> {
-    const p = this.run("realhb.sh", ["waitlog", String(k), re, String(secs)]);
-    return p.then((r) => {
-      if (r.code !== 0) return null;
-      const m = r.out.match(/^(\d+) (.*)$/m);
-      return m ? { ms: Number(m[1]), line: m[2] } : null;
-    });
+  async waitlog(k: number, re: string, secs: number): Promise<LogHit | null> {
+    const path = `${this.lab}/n${k}/ha.log`;
+    const size = () => {
+      try {
+        return Deno.statSync(path).size;
+      } catch {
+        return 0;
+      }
+    };
+    const from = size();
+    const rx = new RegExp(re);
+    const end = performance.now() + secs * 1000;
+    let done = 0;
+    while (performance.now() < end) {
+      if (size() > from + done) {
+        const bytes = Deno.readFileSync(path).subarray(from + done);
+        const text = new TextDecoder().decode(bytes);
+        const complete = text.slice(0, text.lastIndexOf("\n") + 1);
+        for (const line of complete.split("\n")) {
+          if (line && rx.test(line)) return { ms: Date.now(), line };
+        }
+        done += new TextEncoder().encode(complete).length;
+      }
+      await sleep(5);
+    }
+    return null;
   }
 
-  /** `cl_status ARGS` run as real node K: its trimmed output, or "" when it fails. */
+  /** `cl_status ARGS` run as real node K: its trimmed output ("" when it printed nothing). */
   async clStatus(k: number, ...args: string[]): Promise<string> {
     const r = await this.run("realhb.sh", ["exec", String(k), "cl_status", ...args]);
-    return r.code === 0 ? r.out.trim() : "";
+    return r.out.trim();
   }
 
   /** Polls `cl_status` on node K until it prints `want` or `ms` passes; the last output. */
@@ -261,6 +298,15 @@ export class MixedLab {
     return typeof r === "string" ? undefined : r;
   }
 
+  /** Our node K's report; throws with its log when it does not answer (crashed, not started). */
+  async mustStatus(k: number): Promise<StatusReport> {
+    const r = await this.status(k);
+    if (r) return r;
+    throw new Error(
+      `our node${k} does not answer on its control socket; its log:\n${this.oursLog(k)}`,
+    );
+  }
+
   /** Polls our node K until `pred` holds; the report, or undefined after `ms`. */
   async waitOurs(
     k: number,
@@ -288,13 +334,13 @@ export class MixedLab {
   }
 
   /**
-   * Drops `percent`% of node K's outgoing datagrams on eth0 (0 removes it): `tc netem` as in
-   * the brief when the kernel has sch_netem, else an nftables random drop (same effect on
-   * egress; container kernels often lack netem).
+   * Drops `percent`% of node K's outgoing datagrams (0 removes it): `tc netem` on its eth0
+   * as in the brief when the kernel has sch_netem, else an nftables random drop on its switch
+   * port (container kernels often lack netem; dropping in the node's own OUTPUT hook would
+   * make Heartbeat's sendto fail with EPERM, which real loss never does).
    */
   async loss(k: number, percent: number): Promise<void> {
-    const ns = `${this.prefix}n${k}`;
-    const ipx = async (args: string[]) => {
+    const exec = async (ns: string, args: string[]) => {
       const o = await new Deno.Command("ip", {
         args: ["netns", "exec", ns, ...args],
         stdout: "piped",
@@ -302,12 +348,13 @@ export class MixedLab {
       }).output();
       return { ok: o.code === 0, err: new TextDecoder().decode(o.stderr) };
     };
+    const node = `${this.prefix}n${k}`, sw = `${this.prefix}sw`;
     if (percent === 0) {
-      await ipx(["tc", "qdisc", "del", "dev", "eth0", "root"]);
-      await ipx(["nft", "delete", "table", "inet", "hbloss"]);
+      await exec(node, ["tc", "qdisc", "del", "dev", "eth0", "root"]);
+      await exec(sw, ["nft", "delete", "table", "bridge", `loss${k}`]);
       return;
     }
-    const tc = await ipx([
+    const tc = await exec(node, [
       "tc",
       "qdisc",
       "replace",
@@ -319,41 +366,36 @@ export class MixedLab {
       `${percent}%`,
     ]);
     if (tc.ok) return;
-    let nft = await ipx(["nft", "add", "table", "inet", "hbloss"]);
+    let nft = await exec(sw, ["nft", "add", "table", "bridge", `loss${k}`]);
     if (nft.ok) {
-      nft = await ipx(["nft", "add chain inet hbloss out { type filter hook output priority 0; }"]);
-    }
-    if (nft.ok) {
-      nft = await ipx([
+      nft = await exec(sw, [
         "nft",
-        "add",
-        "rule",
-        "inet",
-        "hbloss",
-        "out",
-        "oifname",
-        "eth0",
-        "udp",
-        "dport",
-        "694",
-        "numgen",
-        "random",
-        "mod",
-        "100",
-        "<",
-        String(percent),
-        "drop",
+        `add chain bridge loss${k} drops { type filter hook forward priority 0; }`,
       ]);
     }
-    if (!nft.ok) throw new Error(`cannot drop packets on ${ns}: tc: ${tc.err} nft: ${nft.err}`);
+    if (nft.ok) {
+      nft = await exec(sw, [
+        "nft",
+        `add rule bridge loss${k} drops iifname p${k} udp dport 694 ` +
+        `numgen random mod 100 < ${percent} drop`,
+      ]);
+    }
+    if (!nft.ok) throw new Error(`cannot drop packets of ${node}: tc: ${tc.err} nft: ${nft.err}`);
   }
 }
 
-/** Lines of a real node's log that show it disliked our packets. */
+/** ERROR lines real Heartbeat logs in this lab whatever its peers do. */
+const EXPECTED_ERRORS = [
+  /Cannot lock ourselves into memory/, // RLIMIT_MEMLOCK in containers
+  /ccm: .*Lost connection to heartbeat service/, // its own ccm, when the node is SIGKILLed
+];
+
+/** Lines of a real node's log that show it disliked our packets (or any other ERROR). */
 export function realComplaints(log: string): string[] {
+  const bad =
+    /authtoken does not match|Dumping message|lost packet|netstring authentication failed|replay attack|Cannot convert|string2msg|bad (message|packet)|Message hist queue is filling up|rexmit/i;
   return log.split("\n").filter((l) =>
-    /authtoken does not match|Dumping message|lost packet|netstring authentication failed|replay attack|Cannot convert|string2msg|bad (message|packet)|Message hist queue is filling up|rexmit/i
-      .test(l)
+    bad.test(l) || (/ERROR:/.test(l) && !EXPECTED_ERRORS.some((e) => e.test(l)))
   );
 }
 

@@ -76,7 +76,7 @@ function oursAlive(lab: MixedLab, k: number, tag: string): void {
 
 async function scenario(media: Media, auth: AuthMethod): Promise<void> {
   const tag = `${media}+${auth}`;
-  const lab = new MixedLab({ media, auth, nodes: [1, 2, 3, 4] });
+  const lab = new MixedLab({ media, auth, nodes: [1, 2, 3, 4] }, media[0]);
   try {
     await lab.up();
     // ---- 1 real + 1 ours
@@ -103,7 +103,7 @@ async function scenario(media: Media, auth: AuthMethod): Promise<void> {
     noComplaints(lab, 1, `${tag} formation`);
     noComplaints(lab, 3, `${tag} formation`);
     const before = new Map<number, Record<string, number>>();
-    for (const k of [2, 4]) before.set(k, (await lab.status(k))!.counters);
+    for (const k of [2, 4]) before.set(k, (await lab.mustStatus(k)).counters);
     const logAt = new Map([1, 3].map((k) => [k, lab.realLog(k).length]));
     for (const k of [2, 1]) {
       await lab.loss(k, 20);
@@ -112,7 +112,7 @@ async function scenario(media: Media, auth: AuthMethod): Promise<void> {
     }
     await sleep(1500);
     for (const k of [2, 4]) {
-      const r = (await lab.status(k))!;
+      const r = await lab.mustStatus(k);
       const was = before.get(k)!;
       assert.equal(r.counters.deaths, was.deaths, `[${tag} loss] our node${k} declared a death`);
       assert.equal(r.counters.lost, was.lost, `[${tag} loss] our node${k} gave up on packets`);
@@ -183,13 +183,13 @@ async function scenario(media: Media, auth: AuthMethod): Promise<void> {
     // ---- restart of ours: a new generation, not a partition
     {
       const back = lab.waitlog(1, "Status update for node node4: status (up|active)", 15);
-      const gen0 = (await lab.status(2))!.nodes.find((n) => n.name === "node4")!.generation!;
+      const gen0 = (await lab.mustStatus(2)).nodes.find((n) => n.name === "node4")!.generation!;
       lab.startOurs(4);
       assert.ok(await back, `[${tag}] real node1 should see node4 come back`);
       await realSees(lab, 1, ["node4"], `${tag} restart ours`);
       await oursSees(lab, 2, ["node1", "node4"], `${tag} restart ours`);
       await oursSees(lab, 4, ["node1", "node2"], `${tag} restart ours`);
-      const gen1 = (await lab.status(2))!.nodes.find((n) => n.name === "node4")!.generation!;
+      const gen1 = (await lab.mustStatus(2)).nodes.find((n) => n.name === "node4")!.generation!;
       assert.ok(gen1 > gen0, `[${tag}] node4's generation should grow (${gen0} → ${gen1})`);
       assert.doesNotMatch(lab.realLog(1), /node4 returning after partition/);
       assert.doesNotMatch(lab.oursLog(2), /node4 returning after partition/);
@@ -238,20 +238,20 @@ async function scenario(media: Media, auth: AuthMethod): Promise<void> {
       assert.ok(line);
       say(tag, `kill -9 of real node1: our node4 declared it dead after ${line.ms - at} ms`);
       assert.ok(line.ms - at < DETECT_LIMIT_MS);
-      const before = (await lab.status(4))!;
+      const before = await lab.mustStatus(4);
       const gen0 = before.nodes.find((n) => n.name === "node1")!.generation!;
       await lab.startReal(1);
       await realSees(lab, 1, ["node4"], `${tag} restart real`);
       await oursSees(lab, 4, ["node1"], `${tag} restart real`);
       await sleep(1500);
-      const after = (await lab.status(4))!;
+      const after = await lab.mustStatus(4);
       const gen1 = after.nodes.find((n) => n.name === "node1")!.generation!;
       assert.ok(gen1 > gen0, `[${tag}] node1's generation should grow (${gen0} → ${gen1})`);
       assert.match(lab.oursLog(4), /Heartbeat restart on node node1/);
       assert.doesNotMatch(lab.oursLog(4), /node1 returning after partition/);
       // No stuck retransmission: nothing more requested once the restart settled.
       await sleep(1000);
-      const later = (await lab.status(4))!;
+      const later = await lab.mustStatus(4);
       assert.equal(
         later.counters.rexmit_requested,
         after.counters.rexmit_requested,
@@ -305,14 +305,14 @@ Deno.test(
   async () => {
     check();
     const tag = "badkey";
-    const lab = new MixedLab({ media: "ucast", auth: "sha1", nodes: [1, 2] });
+    const lab = new MixedLab({ media: "ucast", auth: "sha1", nodes: [1, 2] }, "k");
     try {
       await lab.up();
       await lab.startReal(1);
       lab.startOurs(2, "other-secret");
       await sleep(5000);
       assert.equal(await lab.clStatus(1, "nodestatus", "node2"), "dead");
-      const r = (await lab.status(2))!;
+      const r = await lab.mustStatus(2);
       assert.equal(nodeStatus(r, "node1"), "dead", `[${tag}] node1 must not be accepted`);
       assert.ok(r.counters.rx_rejected >= 5, `[${tag}] rejected ${r.counters.rx_rejected} packets`);
       assert.match(lab.realLog(1), /authtoken does not match/);
