@@ -424,8 +424,11 @@ export class NodeCore {
     if (peer.shutdownGen !== null && hg <= peer.shutdownGen) return;
     const h = this.liveness.heard(peer.name, link, now);
     if (h.linkUp) out.push({ kind: "link_status", node: peer.name, link, status: "up" });
+    const firstHeard = !peer.everHeard;
     peer.everHeard = true;
-    if (peer.status === "dead" || peer.status === "init") {
+    // A restarted node announces `init` again: later statuses move it on (onStatus), not
+    // this revival path, which would call each of them "first heard".
+    if (peer.status === "dead" || (peer.status === "init" && firstHeard)) {
       const wasDead = peer.status === "dead";
       if (wasDead && sameGen) {
         out.push({
@@ -444,14 +447,8 @@ export class NodeCore {
     const previous = peer.status;
     peer.status = status;
     if (status === "dead") this.counters.deaths++;
+    // The daemon logs node_status itself; a log action here would print every change twice.
     out.push({ kind: "node_status", node: peer.name, status, previous, reason });
-    out.push({
-      kind: "log",
-      level: status === "dead" ? "warn" : "info",
-      text: status === "dead"
-        ? `node ${peer.name}: is dead (${reason})`
-        : `Status update for node ${peer.name}: status ${status}`,
-    });
   }
 
   /** A status message newer than any applied: its deadtime and status. */
@@ -568,21 +565,16 @@ export class NodeCore {
   private onTimers(now: number, out: CoreAction[]): void {
     for (const e of this.liveness.expire(now)) {
       const peer = this.peers.get(e.node)!;
+      // warn_late and link_status are logged by the daemon (no duplicate log action here).
       if (e.kind === "warn") {
         out.push({ kind: "warn_late", node: e.node, silentMs: e.silentMs });
-        out.push({
-          kind: "log",
-          level: "warn",
-          text: `Late heartbeat: Node ${e.node}: interval ${e.silentMs} ms`,
-        });
       } else if (e.kind === "link_dead") {
         out.push({ kind: "link_status", node: e.node, link: e.link, status: "dead" });
-        out.push({ kind: "log", level: "info", text: `Link ${e.node}:${e.link} dead.` });
       } else if (peer.status !== "dead") {
         this.setPeerStatus(
           peer,
           "dead",
-          e.neverHeard ? "not heard within initdead" : `silent for ${e.silentMs} ms`,
+          e.neverHeard ? "not heard within initdead" : `silent for ${Math.round(e.silentMs)} ms`,
           out,
         );
       }

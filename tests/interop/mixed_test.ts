@@ -310,7 +310,8 @@ Deno.test(
       await lab.up();
       await lab.startReal(1);
       lab.startOurs(2, "other-secret");
-      await sleep(5000);
+      // Past initdead (2 s) on both sides, however slowly our process started.
+      await lab.waitOurs(2, (r) => r.uptimeMs > 3500, 20_000);
       assert.equal(await lab.clStatus(1, "nodestatus", "node2"), "dead");
       const r = await lab.mustStatus(2);
       assert.equal(nodeStatus(r, "node1"), "dead", `[${tag}] node1 must not be accepted`);
