@@ -109,6 +109,7 @@ export class FileTail {
 
   constructor(path: string) {
     this.done = this.#loop(path);
+    tails.add(this);
   }
 
   async #loop(path: string): Promise<void> {
@@ -137,7 +138,8 @@ export class FileTail {
 
   async stop(): Promise<void> {
     this.#stop = true;
-    await this.done;
+    tails.delete(this);
+    await this.done.catch(() => {});
   }
 }
 
@@ -145,6 +147,7 @@ export class FileTail {
 // Processes we started: ended by PID on cleanup.
 
 const ourChildren = new Set<Deno.ChildProcess>();
+const tails = new Set<FileTail>();
 const otherPids = new Set<number>();
 
 /** Remembers a PID to SIGKILL on cleanup (e.g. CPU burners). */
@@ -429,6 +432,7 @@ export async function cleanup(realNodes: number[]): Promise<void> {
       // gone
     }
   }
+  for (const t of tails) await t.stop();
   for (const k of realNodes) await run(`${here}realhb.sh`, ["clean", String(k)]);
   await run(`${here}hbnet.sh`, ["down"]);
 }
