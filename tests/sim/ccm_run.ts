@@ -101,18 +101,45 @@ export function runCcmSeed(seed: number, nodeCount: number): CcmResult {
   for (const n of names) cluster.at(rng.real(0, 500), () => cluster.start(n));
 
   // Fault phase: random events; choices of victims are made when each event runs.
-  const faultStart = 1500, faultEnd = faultStart + rng.real(500, 5000);
+  const sustained = nodeCount >= 3 && rng.chance(0.35);
+  const faultStart = 1500, faultEnd = faultStart + rng.real(sustained ? 3500 : 500, 5000);
   const log: string[] = [];
-  const events = rng.int(1, 8);
+  const events = rng.int(2, 12);
   const up = () => names.filter((n) => cluster.isUp(n));
   // A node stays down a little before it restarts: a graceful leave's last messages must be
   // out of the network first (the liveness checker ties a shutdown notice to the run it ends).
   const downSince = new Map<string, number>();
   const down = () =>
     names.filter((n) => !cluster.isUp(n) && clock.now - (downSince.get(n) ?? 0) >= 300);
+  // A third of the runs keep a one-way block for the whole fault phase while nodes come and
+  // go: views keep being formed while two nodes cannot reach each other one way.
+  if (sustained) {
+    // Neither end is node1 (the usual leader): a third party must notice the asymmetry.
+    const x = rng.pick(names.slice(1)), y = rng.pick(names.slice(1).filter((n) => n !== x));
+    const others = names.filter((n) => n !== x && n !== y);
+    const blockAt = faultStart + rng.real(0, 500);
+    cluster.at(blockAt, () => {
+      network.block(x, y);
+      log.push(`${clock.now.toFixed(0)} sustained block ${x}>${y}`);
+    });
+    for (let at = blockAt + 1500; at < faultEnd - 300; at += rng.real(600, 1500)) {
+      const z = rng.pick(others);
+      cluster.at(at, () => {
+        if (cluster.isUp(z) && up().length > 1) {
+          cluster.crash(z);
+          downSince.set(z, clock.now);
+          log.push(`${clock.now.toFixed(0)} crash ${z}`);
+        } else if (!cluster.isUp(z) && down().includes(z)) {
+          cluster.start(z);
+          log.push(`${clock.now.toFixed(0)} start ${z}`);
+        }
+        network.block(x, y); // a random heal may have lifted it
+      });
+    }
+  }
   for (let i = 0; i < events; i++) {
     const at = rng.real(faultStart, faultEnd);
-    const kind = rng.int(0, 7);
+    const kind = rng.int(0, 9);
     cluster.at(at, () => {
       const u = up(), d = down();
       const note = (s: string) => log.push(`${clock.now.toFixed(0)} ${s}`);
@@ -130,7 +157,14 @@ export function runCcmSeed(seed: number, nodeCount: number): CcmResult {
         const cut = rng.int(1, Math.max(1, names.length - 1));
         network.partition(shuffled.slice(0, cut), shuffled.slice(cut));
         note(`partition ${shuffled.slice(0, cut)} | ${shuffled.slice(cut)}`);
-      } else if (kind === 4 && names.length > 1) {
+      } else if (kind === 8 && names.length > 2) {
+        // One-way partition: group a stops hearing group b, b still hears a.
+        const shuffled = [...names].sort(() => rng.next() - 0.5);
+        const cut = rng.int(1, names.length - 1);
+        const a = shuffled.slice(0, cut), b = shuffled.slice(cut);
+        for (const x of b) for (const y of a) network.block(x, y);
+        note(`one-way partition ${b} > ${a} blocked`);
+      } else if ((kind === 4 || kind === 9) && names.length > 1) {
         const x = rng.pick(names), y = rng.pick(names.filter((n) => n !== x));
         network.block(x, y);
         note(`block ${x}>${y}`);
