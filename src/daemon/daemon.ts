@@ -14,7 +14,8 @@ import type { Logger } from "../logd/mod.ts";
 import { MediaError } from "../media/udp.ts";
 import type { MediaGroup } from "../media/types.ts";
 import { openMedia } from "./open_media.ts";
-import { decodeAndVerify, signAndEncode } from "../wire/auth.ts";
+import { signAndEncode } from "../wire/auth.ts";
+import { decodeAndVerifyAny } from "../media/serial_framing.ts";
 import { VERSION } from "../version.ts";
 import { ControlServer } from "./control.ts";
 import { controlSocketPath } from "./paths.ts";
@@ -338,7 +339,8 @@ export class Daemon {
   #onPacket(link: string, bytes: Uint8Array, from: string): void {
     if (this.#finished) return;
     this.#counters.rxDatagrams++;
-    const r = decodeAndVerify(bytes, this.#opts.authkeys);
+    // Netstring from UDP peers; classic text from serial lines (and old senders).
+    const r = decodeAndVerifyAny(bytes, this.#opts.authkeys);
     if (!r.ok) {
       this.#counters.rxRejected++;
       const code = r.error.code;
