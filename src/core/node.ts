@@ -424,11 +424,8 @@ export class NodeCore {
     if (peer.shutdownGen !== null && hg <= peer.shutdownGen) return;
     const h = this.liveness.heard(peer.name, link, now);
     if (h.linkUp) out.push({ kind: "link_status", node: peer.name, link, status: "up" });
-    const firstHeard = !peer.everHeard;
     peer.everHeard = true;
-    // A restarted node announces `init` again: later statuses move it on (onStatus), not
-    // this revival path, which would call each of them "first heard".
-    if (peer.status === "dead" || (peer.status === "init" && firstHeard)) {
+    if (peer.status === "dead" || peer.status === "init") {
       const wasDead = peer.status === "dead";
       if (wasDead && sameGen) {
         out.push({
