@@ -185,7 +185,7 @@ export class MembershipCore {
       case "propose":
         return this.onPropose(from, body.round, body.instance, body.members, out);
       case "ack":
-        return this.onAck(from, body.round, body.leaderGen, body.ok, now, out);
+        return this.onAck(from, body.round, body.leaderGen, body.ok, body.hears, now, out);
       case "commit":
         return this.onCommit(from, body.round, body.instance, body.members, out);
     }
@@ -213,6 +213,7 @@ export class MembershipCore {
         leaderGen: from.generation,
         ok,
         instance: this.currentInstance(),
+        hears: ok ? [] : [...this.hearsSelf()].sort(byName),
       }),
     });
   }
@@ -222,6 +223,7 @@ export class MembershipCore {
     round: number,
     leaderGen: number,
     ok: boolean,
+    hears: string[],
     now: number,
     out: MembershipAction[],
   ): void {
@@ -230,6 +232,10 @@ export class MembershipCore {
     if (!r || r.counter !== round || leaderGen !== this.cfg.generation) return;
     if (r.generations.get(src) !== from.generation) return;
     if (!ok) {
+      // Its report may have been lost: take what it hears now, or we would propose the
+      // same members again at once.
+      const rep = this.reports.get(src);
+      if (rep && rep.generation === from.generation) rep.hears = new Set(hears);
       out.push({
         kind: "log",
         level: "debug",

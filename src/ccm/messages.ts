@@ -35,7 +35,15 @@ export function isCcmMessage(msg: { get(name: string): string | undefined }): bo
 export type CcmMessage =
   | { type: "report"; hears: string[]; instance: number; want: string[] }
   | { type: "propose"; round: number; instance: number; members: string[] }
-  | { type: "ack"; round: number; leaderGen: number; ok: boolean; instance: number }
+  | {
+    type: "ack";
+    round: number;
+    leaderGen: number;
+    ok: boolean;
+    instance: number;
+    /** With a refusal: whom the member hears now (the leader's copy may be stale). */
+    hears: string[];
+  }
   | { type: "commit"; round: number; instance: number; members: string[] };
 
 /** Sender identity of a delivered message (stamped by the sender's core). */
@@ -86,6 +94,7 @@ export function encodeCcm(m: CcmMessage): Message {
         lhg: m.leaderGen.toString(16),
         ok: m.ok ? "1" : "0",
         inst: String(m.instance),
+        hears: names(m.hears),
         ...base,
       });
   }
@@ -119,8 +128,9 @@ export function decodeCcm(
       const round = parseCount(msg.get("round"));
       const leaderGen = parseHex(msg.get("lhg"));
       const ok = msg.get("ok");
-      if (round === null || leaderGen === null || (ok !== "0" && ok !== "1")) return null;
-      return { origin, body: { type: "ack", round, leaderGen, ok: ok === "1", instance } };
+      const hears = parseNames(msg.get("hears") ?? "");
+      if (round === null || leaderGen === null || (ok !== "0" && ok !== "1") || !hears) return null;
+      return { origin, body: { type: "ack", round, leaderGen, ok: ok === "1", instance, hears } };
     }
   }
   return null;
