@@ -424,6 +424,7 @@ export class NodeCore {
     if (peer.shutdownGen !== null && hg <= peer.shutdownGen) return;
     const h = this.liveness.heard(peer.name, link, now);
     if (h.linkUp) out.push({ kind: "link_status", node: peer.name, link, status: "up" });
+    const firstHeard = !peer.everHeard;
     peer.everHeard = true;
     if (peer.status === "dead" || peer.status === "init") {
       const wasDead = peer.status === "dead";
@@ -435,7 +436,9 @@ export class NodeCore {
         });
       }
       const next: NodeStatus = st === "init" || st === "up" || st === "active" ? st : "up";
-      this.setPeerStatus(peer, next, wasDead ? "heard again" : "first heard", out);
+      // A restarted peer announces `init`; its next message is not a "first" hearing.
+      const why = wasDead ? "heard again" : firstHeard ? "first heard" : "heard after init";
+      this.setPeerStatus(peer, next, why, out);
     }
   }
 

@@ -20,10 +20,24 @@ export interface LabSpec {
   auth: AuthMethod;
   /** Node numbers of the cluster (the `node` line), e.g. [1, 2, 3]. */
   nodes: number[];
+  /** Heartbeat time syntax per timing; default TIMINGS. */
+  timings?: Timings;
+}
+
+export interface Timings {
+  keepalive: string;
+  warntime: string;
+  deadtime: string;
+  initdead: string;
 }
 
 /** Short timings so failure detection takes about a second. */
-export const TIMINGS = { keepalive: "200ms", warntime: "500ms", deadtime: "1", initdead: "2" };
+export const TIMINGS: Timings = {
+  keepalive: "200ms",
+  warntime: "500ms",
+  deadtime: "1",
+  initdead: "2",
+};
 export const KEY = "interop-secret";
 
 export interface Shell {
@@ -112,6 +126,10 @@ export class MixedLab {
     }
   }
 
+  private get t(): Timings {
+    return this.spec.timings ?? TIMINGS;
+  }
+
   ip(k: number): string {
     return `10.99.0.${10 + k}`;
   }
@@ -131,10 +149,10 @@ export class MixedLab {
   haCf(): string {
     return [
       "logfacility none",
-      `keepalive ${TIMINGS.keepalive}`,
-      `warntime ${TIMINGS.warntime}`,
-      `deadtime ${TIMINGS.deadtime}`,
-      `initdead ${TIMINGS.initdead}`,
+      `keepalive ${this.t.keepalive}`,
+      `warntime ${this.t.warntime}`,
+      `deadtime ${this.t.deadtime}`,
+      `initdead ${this.t.initdead}`,
       "udpport 694",
       ...this.mediaLines(),
       `node ${this.spec.nodes.map((n) => `node${n}`).join(" ")}`,
@@ -159,13 +177,13 @@ export class MixedLab {
       "--media",
       this.spec.media,
       "--keepalive",
-      TIMINGS.keepalive,
+      this.t.keepalive,
       "--warntime",
-      TIMINGS.warntime,
+      this.t.warntime,
       "--deadtime",
-      TIMINGS.deadtime,
+      this.t.deadtime,
       "--initdead",
-      TIMINGS.initdead,
+      this.t.initdead,
       "--nodes",
       this.spec.nodes.join(" "),
     ]);

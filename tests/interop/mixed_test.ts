@@ -70,6 +70,35 @@ function noComplaints(lab: MixedLab, k: number, tag: string): void {
   assert.deepEqual(bad, [], `[${tag}] real node${k} complained about packets:\n${bad.join("\n")}`);
 }
 
+/** Counters that must stay 0 with clean peers: nothing malformed, forged or unknown. */
+const CLEAN = [
+  "rx_rejected",
+  "dropped_no_src",
+  "dropped_unknown_node",
+  "dropped_no_seq",
+  "dropped_bad_seq",
+  "dropped_bad_generation",
+  "dropped_replay",
+  "lost",
+];
+/** Counters that must not move in a settled cluster without loss. */
+const SETTLED = ["rexmit_requested", "rexmit_served", "rexmit_naked", "dropped_duplicate"];
+
+/** A settled cluster: no rejected packets, and no retransmission traffic for 1.5 s. */
+async function steady(lab: MixedLab, ours: number[], tag: string): Promise<void> {
+  await sleep(500);
+  const a = new Map<number, StatusReport>();
+  for (const k of ours) a.set(k, await lab.mustStatus(k));
+  await sleep(1500);
+  for (const k of ours) {
+    const b = await lab.mustStatus(k);
+    for (const c of CLEAN) assert.equal(b.counters[c], 0, `[${tag}] our node${k}: ${c}`);
+    for (const c of SETTLED) {
+      assert.equal(b.counters[c], a.get(k)!.counters[c], `[${tag}] our node${k}: ${c} still moves`);
+    }
+  }
+}
+
 function oursAlive(lab: MixedLab, k: number, tag: string): void {
   assert.ok(lab.ours.has(k), `[${tag}] our node${k} should be running`);
 }
@@ -98,6 +127,7 @@ async function scenario(media: Media, auth: AuthMethod): Promise<void> {
     await realSees(lab, 1, ["node4"], `${tag} 2r+2o`);
     await realSees(lab, 3, ["node4"], `${tag} 2r+2o`);
     say(tag, "2 real + 2 ours: all active, links up");
+    await steady(lab, [2, 4], `${tag} 2r+2o`);
 
     // ---- loss: 20% on our node's veth, then on a real node's
     noComplaints(lab, 1, `${tag} formation`);
@@ -193,6 +223,7 @@ async function scenario(media: Media, auth: AuthMethod): Promise<void> {
       assert.ok(gen1 > gen0, `[${tag}] node4's generation should grow (${gen0} → ${gen1})`);
       assert.doesNotMatch(lab.realLog(1), /node4 returning after partition/);
       assert.doesNotMatch(lab.oursLog(2), /node4 returning after partition/);
+      await steady(lab, [2, 4], `${tag} restart ours`);
       say(
         tag,
         `restart of our node4: generation ${gen0} → ${gen1}, seen as a restart by node1 and node2`,
@@ -330,6 +361,79 @@ Deno.test(
         `our node2 rejected ${r.counters.rx_rejected} packets with one log line: ${lines[0]}`,
       );
     } finally {
+      await lab.down();
+    }
+  },
+);
+
+Deno.test(
+  { name: "mixed cluster, restarts within deadtime: a new generation, never a death", ...opts },
+  async () => {
+    check();
+    const tag = "quick restart";
+    const lab = new MixedLab({
+      media: "ucast",
+      auth: "sha1",
+      nodes: [1, 2],
+      timings: { keepalive: "200ms", warntime: "2", deadtime: "5", initdead: "5" },
+    }, "q");
+    try {
+      await lab.up();
+      await lab.startReal(1);
+      lab.startOurs(2);
+      await realSees(lab, 1, ["node2"], tag);
+      await oursSees(lab, 2, ["node1"], tag);
+      // ---- ours: kill -9 and start again before real node1's deadtime runs out
+      {
+        const dead = lab.waitlog(1, "node node2: is dead", 8);
+        const restart = lab.waitlog(1, "Heartbeat restart on node node2", 8);
+        const gen0 = (await lab.mustStatus(2)).generation;
+        const at = lab.killOurs(2);
+        await sleep(300);
+        lab.startOurs(2);
+        const hit = await restart;
+        assert.ok(hit, `[${tag}] real node1 should log our node2's restart`);
+        await oursSees(lab, 2, ["node1"], tag);
+        assert.equal(await lab.clStatus(1, "nodestatus", "node2"), "active");
+        const gen1 = (await lab.mustStatus(2)).generation;
+        assert.ok(gen1 > gen0);
+        await steady(lab, [2], `${tag} ours`);
+        assert.equal(await dead, null, `[${tag}] real node1 declared the restarted node2 dead`);
+        say(
+          tag,
+          `our node2 restarted (generation ${gen0} → ${gen1}): real node1 logged the restart ` +
+            `${hit.ms - at} ms after the kill, no death`,
+        );
+      }
+      // ---- real: kill -9 and start again before our deadtime runs out
+      {
+        const r0 = await lab.mustStatus(2);
+        const gen0 = r0.nodes.find((n) => n.name === "node1")!.generation!;
+        const at = await lab.killReal(1);
+        await lab.startReal(1);
+        const r = await lab.waitOurs(
+          2,
+          (r) => (r.nodes.find((n) => n.name === "node1")!.generation ?? 0) > gen0,
+          8000,
+        );
+        assert.ok(r, `[${tag}] our node2 should see node1's new generation`);
+        const line = lab.oursLogLine(2, /Heartbeat restart on node node1/, at);
+        assert.ok(line, `[${tag}] our node2 should log node1's restart`);
+        await realSees(lab, 1, ["node2"], `${tag} real`);
+        await oursSees(lab, 2, ["node1"], `${tag} real`);
+        await steady(lab, [2], `${tag} real`);
+        const r1 = await lab.mustStatus(2);
+        assert.equal(r1.counters.deaths, r0.counters.deaths, `[${tag}] our node2 declared a death`);
+        assert.doesNotMatch(lab.oursLog(2), /node1: is dead|returning after partition/);
+        say(
+          tag,
+          `real node1 restarted: our node2 logged the restart ${line.ms - at} ms after the kill, ` +
+            `no death, no retransmission traffic`,
+        );
+      }
+      noComplaints(lab, 1, tag);
+    } finally {
+      if (Deno.env.get("HB_INTEROP_KEEP")) lab.keepLogs();
       await lab.down();
     }
   },
