@@ -14,7 +14,8 @@ import { Ops } from "../ops/ops.ts";
 import { DEFAULT_CONFIG, DEFAULT_STATE_DIR, runDirFrom } from "../daemon/paths.ts";
 import { bindDebugSignals, createDaemonLogger } from "../logd/mod.ts";
 
-const HELP = `usage: heartbeat start [-c FILE] [--authkeys FILE] [--node NAME] [--state-dir DIR] [-l]
+const HELP =
+  `usage: heartbeat start [-c FILE] [--authkeys FILE] [--node NAME] [--state-dir DIR] [-l]
                        [--run-dir DIR] [--metrics ADDR] [-d]
 
 Runs the heartbeat daemon in the foreground until SIGTERM.
