@@ -32,6 +32,8 @@ interface Report {
   generation: number;
   hears: Set<string>;
   instance: number;
+  viewId: string;
+  receivedAt: number;
 }
 
 interface Round {
@@ -62,8 +64,9 @@ export class MembershipCore {
   private readonly accepted = new Map<string, Accepted>();
   private view: View | null = null;
   private round: Round | null = null;
-  /** Member generations of the last view we formed. */
+  /** Member generations of the last view we formed, and when we committed it. */
   private formedGenerations = new Map<string, number>();
+  private committedAt = -Infinity;
   private roundCounter = 0;
   private maxInstance = 0;
   private started = false;
@@ -178,6 +181,8 @@ export class MembershipCore {
           generation: from.generation,
           hears: new Set(body.hears),
           instance: body.instance,
+          viewId: body.viewId,
+          receivedAt: now,
         });
         // Its core may have started tracking us after our last report: answer.
         if (body.want.includes(this.cfg.self)) this.reportDue = true;
@@ -330,15 +335,11 @@ export class MembershipCore {
       this.round = null;
     }
     // A view we formed (always in this incarnation: state does not survive a restart) that
-    // still matches: same members, none restarted since, none moved on to a later view.
+    // still matches: same members, none restarted since, all holding it.
     const v = this.view;
     if (
       v && v.leader === this.cfg.self && sameList(v.members, desired) &&
-      desired.every((m) =>
-        m === this.cfg.self ||
-        (this.formedGenerations.get(m) === this.peerGen.get(m) &&
-          this.reports.get(m)!.instance <= v.instance)
-      )
+      desired.every((m) => m === this.cfg.self || this.holds(m, v))
     ) return;
     this.roundCounter++;
     const instance = Math.max(this.maxInstance, this.currentInstance()) + 1;
@@ -362,9 +363,22 @@ export class MembershipCore {
     });
   }
 
-  private commit(r: Round, _now: number, out: MembershipAction[]): void {
+  /**
+   * Whether member `m` (as far as we know) holds our view `v`: its last report names `v`,
+   * or was sent before our commit reached it (older instance, received within a round
+   * timeout of the commit). Otherwise it moved on or lost the commit: propose again.
+   */
+  private holds(m: string, v: View): boolean {
+    if (this.formedGenerations.get(m) !== this.peerGen.get(m)) return false;
+    const r = this.reports.get(m)!;
+    if (r.viewId === v.id) return true;
+    return r.instance < v.instance && r.receivedAt < this.committedAt + this.cfg.roundTimeoutMs;
+  }
+
+  private commit(r: Round, now: number, out: MembershipAction[]): void {
     this.round = null;
     this.formedGenerations = r.generations;
+    this.committedAt = now;
     if (r.members.length > 1) {
       out.push({
         kind: "send",
@@ -439,6 +453,7 @@ export class MembershipCore {
         type: "report",
         hears: [...this.hearsSelf()].sort(byName),
         instance: this.currentInstance(),
+        viewId: this.view?.id ?? "",
         want: this.wanted(),
       }),
     });

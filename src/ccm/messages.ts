@@ -12,8 +12,8 @@ export const CCM_CLIENT_ID = "hbts_ccm";
 
 export const CCM_TYPES = {
   /**
-   * Broadcast: the nodes I hear (including me), my view instance, and the peers whose
-   * report I lack (they answer with theirs).
+   * Broadcast: the nodes I hear (including me), my view (instance and id), and the peers
+   * whose report I lack (they answer with theirs).
    */
   report: "hbccm_report",
   /** Leader → all: proposed members for a round. */
@@ -33,7 +33,7 @@ export function isCcmMessage(msg: { get(name: string): string | undefined }): bo
 }
 
 export type CcmMessage =
-  | { type: "report"; hears: string[]; instance: number; want: string[] }
+  | { type: "report"; hears: string[]; instance: number; viewId: string; want: string[] }
   | { type: "propose"; round: number; instance: number; members: string[] }
   | {
     type: "ack";
@@ -75,6 +75,7 @@ export function encodeCcm(m: CcmMessage): Message {
         t: CCM_TYPES.report,
         hears: names(m.hears),
         inst: String(m.instance),
+        vid: m.viewId,
         want: names(m.want),
         ...base,
       });
@@ -114,7 +115,9 @@ export function decodeCcm(
     case CCM_TYPES.report: {
       const hears = parseNames(msg.get("hears"));
       const want = parseNames(msg.get("want") ?? "");
-      return hears && want ? { origin, body: { type: "report", hears, instance, want } } : null;
+      const viewId = msg.get("vid") ?? "";
+      if (!hears || !want) return null;
+      return { origin, body: { type: "report", hears, instance, viewId, want } };
     }
     case CCM_TYPES.propose:
     case CCM_TYPES.commit: {

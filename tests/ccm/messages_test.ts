@@ -8,8 +8,8 @@ function stamped(m: CcmMessage): Message {
 
 Deno.test("messages: every kind survives encoding and decoding", () => {
   const all: CcmMessage[] = [
-    { type: "report", hears: ["node1", "node2"], instance: 7, want: ["node3"] },
-    { type: "report", hears: ["node2"], instance: 0, want: [] },
+    { type: "report", hears: ["node1", "node2"], instance: 7, viewId: "7.a.1.3", want: ["c"] },
+    { type: "report", hears: ["node2"], instance: 0, viewId: "", want: [] },
     { type: "propose", round: 3, instance: 9, members: ["node1", "node2"] },
     { type: "ack", round: 3, leaderGen: 0x3e9, ok: true, instance: 8, hears: [] },
     { type: "ack", round: 4, leaderGen: 1, ok: false, instance: 0, hears: ["a", "b"] },
