@@ -182,6 +182,8 @@ export async function switchPort(k: number, up: boolean): Promise<number> {
 export class OurNode {
   readonly log = new LineLog();
   child: Deno.ChildProcess | null = null;
+  /** Set when the daemon ended on its own (not by kill9/stop). */
+  exited: string | null = null;
   readonly dir: string;
 
   constructor(readonly k: number, readonly nodes: number[]) {
@@ -199,6 +201,7 @@ export class OurNode {
   /** Writes ha.cf for these timings and starts `heartbeat start` in node K's namespace. */
   start(t: Timings, initdeadMs = initdeadFor(t)): void {
     if (this.child) throw new Error(`${this.name} (ours) already runs`);
+    this.exited = null;
     Deno.mkdirSync(this.dir, { recursive: true });
     Deno.writeTextFileSync(
       `${this.dir}/ha.cf`,
@@ -236,7 +239,10 @@ export class OurNode {
     this.child = child;
     ourChildren.add(child);
     this.#read(child.stderr);
-    child.status.then(() => ourChildren.delete(child));
+    child.status.then((st) => {
+      ourChildren.delete(child);
+      if (this.child === child) this.exited = `exit code ${st.code}, signal ${st.signal}`;
+    });
   }
 
   async #read(s: ReadableStream<Uint8Array>): Promise<void> {
@@ -260,6 +266,10 @@ export class OurNode {
   async kill9(): Promise<number> {
     const c = this.child;
     if (!c) throw new Error(`${this.name} (ours) is not running`);
+    if (this.exited) {
+      const tail = this.log.lines.slice(-20).map((l) => l.text).join("\n");
+      throw new Error(`${this.name} (ours) ended on its own (${this.exited}):\n${tail}`);
+    }
     const at = Date.now();
     c.kill("SIGKILL");
     await c.status;
@@ -341,9 +351,15 @@ export class RealNode {
     return Number(m[1]);
   }
 
+  /**
+   * Node K's Heartbeat PIDs (realhb.sh pids), never one of our daemons: realhb.sh picks
+   * processes by mount-namespace inode, and `ip netns exec` gives each of our daemons a new
+   * mount namespace whose inode may be one a dead Heartbeat had (nsfs reuses them).
+   */
   async pids(): Promise<number[]> {
     const r = await run(`${here}realhb.sh`, ["pids", String(this.k)]);
-    return r.out.split(/\s+/).filter(Boolean).map(Number);
+    const ours = new Set([...ourChildren].map((c) => c.pid));
+    return r.out.split(/\s+/).filter(Boolean).map(Number).filter((p) => !ours.has(p));
   }
 
   /** SIGKILLs the whole family at once; returns the epoch ms right before the signals. */
@@ -358,13 +374,44 @@ export class RealNode {
         // gone
       }
     }
-    await run(`${here}realhb.sh`, ["kill", String(this.k)]); // waits until all are gone
+    await this.#gone(pids);
     return at;
   }
 
   /** Kills it if running (no graceful leave: fast, and the peer's view is reset anyway). */
   async ensureDown(): Promise<void> {
-    await run(`${here}realhb.sh`, ["kill", String(this.k)]);
+    const pids = await this.pids();
+    for (const p of pids) {
+      try {
+        Deno.kill(p, "SIGKILL");
+      } catch {
+        // gone
+      }
+    }
+    await this.#gone(pids);
+  }
+
+  /** Waits until every PID is gone or a zombie, then forgets the dead mount namespace. */
+  async #gone(pids: number[]): Promise<void> {
+    const end = Date.now() + 5000;
+    while (pids.some(alive)) {
+      if (Date.now() > end) throw new Error(`${this.name} (real) survives SIGKILL: ${pids}`);
+      await sleep(5);
+    }
+    try {
+      Deno.removeSync(`${LAB}/n${this.k}/mntns`);
+    } catch {
+      // never started
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    const s = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return s.slice(s.lastIndexOf(")") + 2, s.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
   }
 }
 
@@ -433,6 +480,9 @@ export async function cleanup(realNodes: number[]): Promise<void> {
     }
   }
   for (const t of tails) await t.stop();
-  for (const k of realNodes) await run(`${here}realhb.sh`, ["clean", String(k)]);
+  for (const k of realNodes) {
+    // Our daemons are dead by now, so realhb.sh cannot pick one of them.
+    await run(`${here}realhb.sh`, ["clean", String(k)]);
+  }
   await run(`${here}hbnet.sh`, ["down"]);
 }
