@@ -420,13 +420,14 @@ export function realComplaints(log: string): string[] {
 /** Why this machine cannot run the mixed-cluster tests, or null. */
 export async function interopUnavailable(
   netns: () => Promise<string | null>,
+  hbBin = HB_BIN,
 ): Promise<string | null> {
   const why = await netns();
   if (why) return `mixed-cluster interop tests need root and network namespaces: ${why}`;
   try {
-    await Deno.stat(HB_BIN);
+    await Deno.stat(hbBin);
   } catch {
-    return `real Heartbeat is missing (${HB_BIN}): install the Debian heartbeat package ` +
+    return `real Heartbeat is missing (${hbBin}): install the Debian heartbeat package ` +
       `(tests/interop/realhb.sh install)`;
   }
   for (const tool of ["tc", "perl", "unshare"]) {
