@@ -213,8 +213,10 @@ async function scenario(media: Media, auth: AuthMethod): Promise<void> {
     // ---- restart of ours: a new generation, not a partition
     {
       const back = lab.waitlog(1, "Status update for node node4: status (up|active)", 15);
+      const restart = lab.waitlog(1, "Heartbeat restart on node node4", 15);
       const gen0 = (await lab.mustStatus(2)).nodes.find((n) => n.name === "node4")!.generation!;
       lab.startOurs(4);
+      assert.ok(await restart, `[${tag}] real node1 should see node4's new generation`);
       assert.ok(await back, `[${tag}] real node1 should see node4 come back`);
       await realSees(lab, 1, ["node4"], `${tag} restart ours`);
       await oursSees(lab, 2, ["node1", "node4"], `${tag} restart ours`);
