@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { MembershipCore } from "../../src/ccm/membership.ts";
 import type { MembershipAction, View } from "../../src/ccm/types.ts";
 import type { Message } from "../../src/wire/message.ts";
+import { encodeCcm } from "../../src/ccm/messages.ts";
 
 /**
  * A tiny in-order message bus standing in for the heartbeat core: it stamps src/hg as the
@@ -185,4 +186,36 @@ Deno.test("membership: an unanswered proposal times out and is retried without t
   bus.advance(bus.now + 450);
   assert.ok(bus.sent.filter((s) => s.t === "hbccm_propose" && s.from === "a").length >= 3);
   assert.equal(bus.membersOf("c").includes("b"), true); // c never got a commit
+});
+
+Deno.test("membership: the leader re-proposes when a member reports holding another view", () => {
+  const from = (m: Parameters<typeof encodeCcm>[0]) => ({
+    kind: "deliver" as const,
+    msg: encodeCcm(m).set("src", "c").set("hg", "1"),
+  });
+  const b = new MembershipCore({
+    self: "b",
+    nodes: ["a", "b", "c"],
+    generation: 1,
+    roundTimeoutMs: 400,
+    resyncMs: 1000,
+  });
+  b.step({ kind: "start" }, 0);
+  b.step({ kind: "peer", node: "c", status: "active" }, 1);
+  const report = { type: "report" as const, hears: ["b", "c"], want: [] };
+  const out = b.step(from({ ...report, instance: 0, viewId: "" }), 2);
+  const propose = out.find((a) => a.kind === "send" && a.msg.get("t") === "hbccm_propose");
+  assert.ok(propose && propose.kind === "send");
+  const round = Number(propose.msg.get("round")), instance = Number(propose.msg.get("inst"));
+  b.step(from({ type: "ack", round, leaderGen: 1, ok: true, instance: 0, hears: [] }), 3);
+  const view = b.currentView()!;
+  assert.deepEqual(view.members, ["b", "c"]);
+  const proposes = (acts: MembershipAction[]) =>
+    acts.filter((a) => a.kind === "send" && a.msg.get("t") === "hbccm_propose").length;
+  // c reports our view: nothing to do.
+  assert.equal(proposes(b.step(from({ ...report, instance, viewId: view.id }), 4)), 0);
+  // c reports a view of the same instance formed by someone else: propose again, higher.
+  const again = b.step(from({ ...report, instance, viewId: `${instance}.a.1.1` }), 5);
+  assert.equal(proposes(again), 1);
+  assert.ok(b.snapshot().round!.instance > instance);
 });
