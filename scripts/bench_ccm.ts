@@ -10,7 +10,7 @@
  * (all nodes together) per cluster-wide view change.
  */
 import { MembershipCore } from "../src/ccm/membership.ts";
-import { membershipTimings } from "../src/ccm/types.ts";
+import { membershipTimings } from "../src/ccm/timings.ts";
 import type { MembershipAction, View } from "../src/ccm/types.ts";
 import type { CoreAction } from "../src/core/types.ts";
 import { Cluster, DEFAULT_TIMINGS, type Observer } from "../tests/sim/cluster.ts";

@@ -19,17 +19,6 @@ export interface MembershipConfig {
   resyncMs: number;
 }
 
-/** Default round timing derived from the heartbeat timing (see README.md, "Bound"). */
-export function membershipTimings(keepaliveMs: number): Pick<
-  MembershipConfig,
-  "roundTimeoutMs" | "resyncMs"
-> {
-  return {
-    roundTimeoutMs: Math.max(200, 2 * keepaliveMs),
-    resyncMs: Math.max(500, 5 * keepaliveMs),
-  };
-}
-
 /** One agreed membership. */
 export interface View {
   /**
