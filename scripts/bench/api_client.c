@@ -13,7 +13,8 @@
  * latency. The receiver prints one JSON line:
  *   {"received":K,"first_send_ns":..,"first_recv_ns":..,"last_recv_ns":..,
  *    "p50_us":..,"p99_us":..,"max_us":..}
- * The sender prints {"sent":N,"elapsed_ns":..,"retries":R}.
+ * The sender prints {"sent":K,"elapsed_ns":..,"retries":R,"stalled":B}; it stops early
+ * (stalled) when the daemon refuses its messages for 5 s.
  *
  * Build: gcc -O2 api_client.c $(pkg-config --cflags glib-2.0) -I/usr/include/heartbeat \
  *        -lhbclient -lplumb $(pkg-config --libs glib-2.0)
@@ -61,7 +62,8 @@ static void drain(ll_cluster_t *hb) {
 static int do_send(const char *id, const char *type, long n, double rate) {
   ll_cluster_t *hb = sign_on(id);
   long long start = now_ns();
-  long retries = 0;
+  long retries = 0, sent = 0;
+  int stalled = 0;
   char buf[32];
   for (long i = 0; i < n; i++) {
     if (rate > 0) {
@@ -74,24 +76,30 @@ static int do_send(const char *id, const char *type, long n, double rate) {
     struct ha_msg *m = ha_msg_new(4);
     ha_msg_add(m, F_TYPE, type);
     snprintf(buf, sizeof buf, "%ld", i);
-    ha_msg_add(m, "n", buf);
+    ha_msg_add(m, "bench_i", buf);
     snprintf(buf, sizeof buf, "%lld", now_ns());
-    ha_msg_add(m, "ts", buf);
-    /* A full channel refuses the message: read our side, wait a little, retry. */
+    ha_msg_add(m, "bench_ns", buf);
+    /* A full channel refuses the message (the daemon paused us): read our side, wait a
+     * little, retry; after 5 s without progress the daemon is stuck and we stop. */
+    long long stuck_since = 0;
     while (hb->llc_ops->sendclustermsg(hb, m) != HA_OK) {
-      if (++retries > 2000000) {
-        fprintf(stderr, "api_client: sendclustermsg keeps failing: %s\n",
-                hb->llc_ops->errmsg(hb));
-        return 1;
+      retries++;
+      if (stuck_since == 0) stuck_since = now_ns();
+      if (now_ns() - stuck_since > 5000000000LL) {
+        stalled = 1;
+        break;
       }
       drain(hb);
       usleep(100);
     }
     ha_msg_del(m);
+    if (stalled) break;
+    sent++;
     drain(hb);
   }
   long long elapsed = now_ns() - start;
-  printf("{\"sent\":%ld,\"elapsed_ns\":%lld,\"retries\":%ld}\n", n, elapsed, retries);
+  printf("{\"sent\":%ld,\"elapsed_ns\":%lld,\"retries\":%ld,\"stalled\":%s}\n", sent,
+         elapsed, retries, stalled ? "true" : "false");
   fflush(stdout);
   /* Give the daemon time to pass the last messages on before we leave. */
   for (int k = 0; k < 20; k++) {
@@ -129,7 +137,7 @@ static int do_recv(const char *id, const char *type, long n, int idle_ms) {
       continue;
     }
     const char *t = ha_msg_value(m, F_TYPE);
-    const char *ts = ha_msg_value(m, "ts");
+    const char *ts = ha_msg_value(m, "bench_ns");
     if (t != NULL && ts != NULL && strcmp(t, type) == 0) {
       long long now = now_ns();
       long long sent = atoll(ts);
