@@ -23,6 +23,7 @@ import {
   type LineLog,
   netUp,
   OurNode,
+  pssKiB,
   RealNode,
   rssKiB,
   sleep,
@@ -289,6 +290,8 @@ async function startupTrials(
 interface Footprint {
   cpuPct: number;
   rssKiB: number;
+  /** Summed PSS: a family's shared pages counted once. */
+  pssKiB: number;
   processes: number;
 }
 
@@ -312,9 +315,20 @@ async function footprint(lab: Lab): Promise<{ ours: Footprint; real: Footprint }
     return (100 * used / wall) / 2;
   };
   const rss = (pids: number[]) => pids.reduce((s, p) => s + rssKiB(p), 0) / 2;
+  const pss = (pids: number[]) => pids.reduce((s, p) => s + pssKiB(p), 0) / 2;
   const result = {
-    ours: { cpuPct: pct(ourPids), rssKiB: rss(ourPids), processes: ourPids.length / 2 },
-    real: { cpuPct: pct(realPids), rssKiB: rss(realPids), processes: realPids.length / 2 },
+    ours: {
+      cpuPct: pct(ourPids),
+      rssKiB: rss(ourPids),
+      pssKiB: pss(ourPids),
+      processes: ourPids.length / 2,
+    },
+    real: {
+      cpuPct: pct(realPids),
+      rssKiB: rss(realPids),
+      pssKiB: pss(realPids),
+      processes: realPids.length / 2,
+    },
   };
   await lab.stopOurs();
   await lab.stopReal();
@@ -434,7 +448,7 @@ async function main(): Promise<void> {
   const result: Record<string, unknown> = { trials: TRIALS, date: new Date().toISOString() };
   try {
     await lab.init();
-    say(`start-to-mutual-active, ${STARTS} starts at ${tag(SETS[0])}`);
+    if (TRIALS > 0) say(`start-to-mutual-active, ${STARTS} starts at ${tag(SETS[0])}`);
     const starts = TRIALS > 0 ? await startupTrials(lab, SETS[0]) : { ours: [], real: [] };
     const rows: Row[] = [];
     for (const t of TRIALS > 0 ? SETS : []) {

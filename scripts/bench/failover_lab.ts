@@ -443,6 +443,17 @@ export function rssKiB(pid: number): number {
   }
 }
 
+/** Proportional set size in KiB (shared pages split among their users), or 0 when gone. */
+export function pssKiB(pid: number): number {
+  try {
+    const s = Deno.readTextFileSync(`/proc/${pid}/smaps_rollup`);
+    const m = /^Pss:\s+(\d+) kB/m.exec(s);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** The epoch ms a process started (10 ms resolution), or null when it is gone. */
 export function startedAtMs(pid: number): number | null {
   try {
