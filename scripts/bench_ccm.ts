@@ -130,7 +130,10 @@ function trial(n: number, seed: number, killLeader: boolean): Sample {
   };
 }
 
-console.log("nodes  victim  detection→all survivors hold new view (virtual ms)  cpu/view change");
+console.log(
+  "nodes  victim  detection → all survivors hold the new view (virtual)   membership CPU per view " +
+    "change: all nodes (per node)",
+);
 for (const n of sizes) {
   for (const killLeader of [false, true]) {
     const samples: Sample[] = [];
@@ -142,7 +145,7 @@ for (const n of sizes) {
       `${String(n).padStart(5)}  ${killLeader ? "leader" : "member"}  median ${
         lat[lat.length >> 1].toFixed(1)
       } ms, max ${lat[lat.length - 1].toFixed(1)} ms (${trials} trials)` +
-        `  ${cpu.toFixed(2)} ms`,
+        `   ${cpu.toFixed(2)} ms (${(cpu / n).toFixed(3)} ms)`,
     );
   }
 }
