@@ -202,7 +202,25 @@ register("demo", {
               `(deadtime ${values.deadtime}, keepalive ${values.keepalive})`,
         );
       }
-      code = seen.size === survivors.length ? 0 : 1;
+      // Membership: every survivor installs a view without the victim.
+      const viewAt = new Map<string, number>();
+      while (viewAt.size < survivors.length && performance.now() - killedAt < 10_000) {
+        for (const s of survivors) {
+          if (viewAt.has(s.name)) continue;
+          const r = await fetchStatus(s.runDir);
+          if (typeof r === "string" || r.membership === null) continue;
+          if (!r.membership.members.includes(victim.name)) {
+            viewAt.set(s.name, performance.now() - killedAt);
+            console.log(
+              `demo: ${s.name} holds membership view ${r.membership.instance} ` +
+                `[${r.membership.members.join(" ")}] ${Math.round(viewAt.get(s.name)!)} ms after ` +
+                `the kill`,
+            );
+          }
+        }
+        await sleep(5);
+      }
+      code = seen.size === survivors.length && viewAt.size === survivors.length ? 0 : 1;
     } finally {
       for (const n of nodes) {
         try {

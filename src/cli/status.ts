@@ -29,6 +29,13 @@ export function formatStatus(r: StatusReport): string {
     `timings: keepalive ${t.keepaliveMs} ms, warntime ${t.warntimeMs} ms, ` +
       `deadtime ${t.deadtimeMs} ms, initdead ${t.initdeadMs} ms`,
   );
+  const m = r.membership;
+  out.push(
+    m === null
+      ? "membership: no view yet"
+      : `membership: view ${m.instance}, members ${m.members.join(" ")} (leader ${m.leader}, ` +
+        `${m.quorum ? "has quorum" : "NO quorum"})`,
+  );
   out.push("");
   const w = Math.max(4, ...r.nodes.map((n) => n.name.length));
   out.push(`${"NODE".padEnd(w)}  TYPE    STATUS   LAST HEARD   LINKS`);

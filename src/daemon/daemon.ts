@@ -25,6 +25,13 @@ import { RateLimiter } from "./rate_limit.ts";
 import { ApiServer, buildAuthTable, loadIdDb } from "../api/mod.ts";
 import { daemonApiBackend } from "./api_backend.ts";
 import { respawnEntries, Respawner } from "./respawn.ts";
+import {
+  isCcmMessage,
+  type MembershipAction,
+  MembershipCore,
+  membershipEventFromCore,
+  membershipTimings,
+} from "../ccm/mod.ts";
 import type { Message } from "../wire/message.ts";
 
 export interface DaemonOptions {
@@ -50,6 +57,7 @@ export class Daemon {
   readonly #opts: DaemonOptions;
   readonly #log: Logger;
   #core!: NodeCore;
+  #ccm!: MembershipCore;
   #media: MediaGroup[] = [];
   #control?: ControlServer;
   #api?: ApiServer;
@@ -111,6 +119,12 @@ export class Daemon {
       random: Math.random,
       wallClockSec: () => Math.floor(Date.now() / 1000),
       loadAvg: () => this.#readLoadAvg(),
+    });
+    this.#ccm = new MembershipCore({
+      self: config.localNode,
+      nodes: config.nodes,
+      generation: identity.generation,
+      ...membershipTimings(t.keepaliveMs),
     });
     this.#control = ControlServer.listen(controlSocketPath(this.#opts.runDir), (req) => {
       if (req.cmd === "status") return this.status();
@@ -221,6 +235,15 @@ export class Daemon {
         deadtimeMs: t.deadtimeMs,
         initdeadMs: t.initdeadMs,
       },
+      membership: (() => {
+        const v = this.#ccm.currentView();
+        return v === null ? null : {
+          instance: v.instance,
+          leader: v.leader,
+          members: v.members,
+          quorum: v.quorum,
+        };
+      })(),
       nodes: snap.nodes.map((n) => ({
         name: n.name,
         type: "normal" as const,
@@ -259,7 +282,17 @@ export class Daemon {
     try {
       let next: CoreEvent | undefined = ev;
       while (next !== undefined && !this.#finished) {
-        for (const a of this.#core.step(next, this.#now())) this.#execute(a);
+        const now = this.#now();
+        if (next.kind === "start") this.#membership(this.#ccm.step({ kind: "start" }, now));
+        for (const a of this.#core.step(next, now)) {
+          this.#execute(a);
+          // Membership follows what the heartbeat core sees (deaths, joins, CCM messages).
+          const mev = membershipEventFromCore(a);
+          if (mev) this.#membership(this.#ccm.step(mev, now));
+        }
+        if (this.#ccm.nextDeadline() <= now) {
+          this.#membership(this.#ccm.step({ kind: "tick" }, now));
+        }
         next = this.#pending.shift();
       }
     } finally {
@@ -271,7 +304,7 @@ export class Daemon {
   /** Keeps exactly one timer, armed for the core's next deadline. */
   #arm(): void {
     if (this.#finished) return;
-    const at = this.#core.nextDeadline();
+    const at = Math.min(this.#core.nextDeadline(), this.#ccm.nextDeadline());
     if (at === this.#armedAt && this.#timer !== undefined) return;
     clearTimeout(this.#timer);
     this.#armedAt = at;
@@ -325,9 +358,30 @@ export class Daemon {
     }
   }
 
+  /** Carries out the membership core's actions (its sends go through the heartbeat core). */
+  #membership(actions: MembershipAction[]): void {
+    for (const a of actions) {
+      switch (a.kind) {
+        case "send":
+          this.#pending.push({ kind: "send", msg: a.msg, dest: a.dest });
+          break;
+        case "view":
+          this.#log.info(
+            `membership: view ${a.view.instance} [${a.view.members.join(" ")}] ` +
+              `(leader ${a.view.leader}, ${a.view.quorum ? "quorum" : "NO quorum"}; ${a.reason})`,
+          );
+          break;
+        case "log":
+          if (a.level === "debug") this.#log.debug(1, `membership: ${a.text}`);
+          else this.#log.log(a.level, `membership: ${a.text}`);
+          break;
+      }
+    }
+  }
+
   /** Hands a cluster message to local API clients; answers client-status queries. */
   #deliver(msg: Message): void {
-    if (this.#api === undefined) return;
+    if (this.#api === undefined || isCcmMessage(msg)) return;
     if (msg.get("t") === "query-cstatus") {
       const reply = this.#api.clientStatusReply(msg);
       if (reply !== undefined) this.#step({ kind: "send", msg: reply, dest: reply.get("dest") });

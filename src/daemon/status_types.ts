@@ -17,6 +17,13 @@ export interface NodeReport {
   links: LinkReport[];
 }
 
+export interface MembershipReport {
+  instance: number;
+  leader: string;
+  members: string[];
+  quorum: boolean;
+}
+
 export interface StatusReport {
   node: string;
   uuid: string;
@@ -26,6 +33,8 @@ export interface StatusReport {
   uptimeMs: number;
   status: string;
   timings: { keepaliveMs: number; warntimeMs: number; deadtimeMs: number; initdeadMs: number };
+  /** The consensus membership view this node holds (null before the first one). */
+  membership: MembershipReport | null;
   nodes: NodeReport[];
   counters: Record<string, number>;
 }

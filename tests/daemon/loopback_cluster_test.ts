@@ -52,6 +52,21 @@ Deno.test("loopback cluster: 3 nodes go active, kill -9 is detected, graceful st
       assert.ok(took >= 400, `declared dead too early: ${took} ms`);
     }
 
+    // Membership: both survivors agree on one view without n23.
+    const views = [];
+    for (const s of nodes.slice(0, 2)) {
+      const r = await waitStatus(
+        s,
+        (r) => r.membership !== null && !r.membership.members.includes("n23"),
+        3000,
+      );
+      assert.ok(r?.membership, `${s.name} holds no view without n23`);
+      views.push(r.membership);
+    }
+    assert.deepEqual(views[0], views[1]);
+    assert.deepEqual(views[0].members, ["n21", "n22"]);
+    assert.equal(views[0].quorum, true); // 2 of 3 configured nodes
+
     // Graceful stop of n22: n21 marks it dead at once (shutdown notice), not after deadtime.
     const t0 = performance.now();
     const code = await stopNode(nodes[1]);
