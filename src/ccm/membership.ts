@@ -291,12 +291,13 @@ export class MembershipCore {
 
   // ---- leading --------------------------------------------------------------------------
 
-  /** Peers alive, reported in their current generation, and reporting that they hear us. */
+  /** A peer that has reported in its current generation (real Heartbeat nodes never do). */
   private speaking(node: string): boolean {
     const r = this.reports.get(node);
     return r !== undefined && r.generation === this.peerGen.get(node);
   }
 
+  /** The lowest-named of us and the alive, reporting peers that report hearing us. */
   private leaderName(): string {
     let leader = this.cfg.self;
     for (const p of this.alive) {
