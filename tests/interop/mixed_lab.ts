@@ -31,11 +31,15 @@ export interface Timings {
   initdead: string;
 }
 
-/** Short timings so failure detection takes about a second. */
+/**
+ * Short timings so failure detection takes about two seconds. Deadtime is ten keepalives: with
+ * 20% loss on a link, ten heartbeats in a row go missing with odds of 1e-7, so the loss phase
+ * cannot produce a false death (with five it would be a few percent per run).
+ */
 export const TIMINGS: Timings = {
   keepalive: "200ms",
-  warntime: "500ms",
-  deadtime: "1",
+  warntime: "1",
+  deadtime: "2",
   initdead: "2",
 };
 export const KEY = "interop-secret";
@@ -58,6 +62,8 @@ export class MixedLab {
   readonly ours = new Map<number, NodeProc>();
   /** Everything each of our nodes wrote, across restarts (the current run is appended last). */
   readonly oursPast = new Map<number, string>();
+  /** Our nodes that exited without being stopped or killed here, and how. */
+  private readonly exited = new Map<number, string>();
   private readonly env: Record<string, string>;
 
   /**
@@ -272,7 +278,20 @@ export class MixedLab {
       wrap: (cmd, args) => ["ip", ["netns", "exec", ns, cmd, ...args]],
     });
     this.ours.set(k, n);
+    // A daemon that exits on its own (refused config, crash) fails the test at once, with its log.
+    n.child.status.then((st) => {
+      if (this.ours.get(k) === n) this.exited.set(k, `exit code ${st.code}`);
+    }).catch(() => {});
+    this.exited.delete(k);
     return n;
+  }
+
+  /** Throws with the node's log when our node K exited without being told to. */
+  assertRunning(k: number): void {
+    const why = this.exited.get(k);
+    if (why) {
+      throw new Error(`our node${k} exited by itself (${why}); its log:\n${this.oursLog(k)}`);
+    }
   }
 
   /** SIGKILL our node K (`ip netns exec` execs, so the child PID is the daemon's). */
@@ -318,6 +337,7 @@ export class MixedLab {
 
   /** Our node K's report; throws with its log when it does not answer (crashed, not started). */
   async mustStatus(k: number): Promise<StatusReport> {
+    this.assertRunning(k);
     const r = await this.status(k);
     if (r) return r;
     throw new Error(
@@ -333,6 +353,7 @@ export class MixedLab {
   ): Promise<StatusReport | undefined> {
     const end = performance.now() + ms;
     while (performance.now() < end) {
+      this.assertRunning(k);
       const r = await this.status(k);
       if (r && pred(r)) return r;
       await sleep(20);

@@ -38,7 +38,7 @@ Deno.test("lab config: every medium gives the same lines to every node", () => {
     "ucast eth0 10.99.0.13",
   ]);
   assert.match(u.haCf(), /^node node1 node2 node3$/m);
-  assert.match(u.haCf(), /^deadtime 1$/m);
+  assert.match(u.haCf(), /^deadtime 2$/m);
   assert.equal(u.authkeys(), "auth 1\n1 sha1 interop-secret\n");
   const m = new MixedLab({ media: "mcast", auth: "crc", nodes: [1, 2] }, "t");
   assert.deepEqual(m.mediaLines(), ["mcast eth0 239.0.0.99 694 1 0"]);
