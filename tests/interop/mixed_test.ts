@@ -130,6 +130,16 @@ async function scenario(media: Media, auth: AuthMethod): Promise<void> {
     await realSees(lab, 1, ["node4"], `${tag} 2r+2o`);
     await realSees(lab, 3, ["node4"], `${tag} 2r+2o`);
     say(tag, "2 real + 2 ours: all active, links up");
+    // Real ccm runs on both real nodes, so its traffic crosses ours from here on.
+    for (const k of [1, 3]) {
+      const ccm = await lab.waitClStatus(
+        k,
+        ["clientstatus", `node${k}`, "ccm", "2000"],
+        "online",
+        5000,
+      );
+      assert.equal(ccm, "online", `[${tag}] real node${k}'s ccm should be running`);
+    }
     await steady(lab, [2, 4], `${tag} 2r+2o`);
 
     // ---- loss: 20% on our node's veth, then on a real node's
