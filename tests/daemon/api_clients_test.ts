@@ -103,6 +103,8 @@ function haCf(peer: number, pingIp: string): string {
     "deadtime 1",
     "initdead 2",
     `ping ${pingIp}`,
+    // ipfail refuses the default (legacy): "auto_failback set to incompatible legacy option".
+    "auto_failback on",
     "apiauth ping uid=root",
     "apiauth ipfail uid=root",
     "apiauth dopd uid=root",
@@ -197,7 +199,7 @@ Deno.test({
           assert.match(log, new RegExp(`\\[We are ${me}\\]`));
           assert.match(log, new RegExp(`\\[They are ${them}\\]`));
           assert.match(log, new RegExp(`Cluster node: ${them}: status: active`));
-          assert.match(log, /auto_failback -> /);
+          assert.match(log, /auto_failback -> 1 \(on\)/);
           assert.doesNotMatch(log, /Cannot sign on|ERROR/, log);
           if (pingWired) assert.match(log, new RegExp(`Cluster node: ${pingIp}: status: ping`));
         }
