@@ -343,6 +343,8 @@ interface LongRun {
   oursLateWarnings: number;
   realLateWarnings: number;
   burners: number;
+  /** The death and late-heartbeat lines themselves, as evidence (node index: line). */
+  evidence: string[];
 }
 
 async function longRun(lab: Lab, minutes: number): Promise<LongRun> {
@@ -382,6 +384,11 @@ async function longRun(lab: Lab, minutes: number): Promise<LongRun> {
     oursLateWarnings: logs[0].count(late, from[0]) + logs[1].count(late, from[1]),
     realLateWarnings: logs[2].count(late, from[2]) + logs[3].count(late, from[3]),
     burners: cores,
+    evidence: logs.flatMap((l, i) =>
+      l.lines.slice(from[i]).filter((x) =>
+        (i < 2 ? oursDead : realDead).test(x.text) || late.test(x.text)
+      ).map((x) => `${i < 2 ? "ours" : "real"} node${(i % 2) + 1}: ${x.text}`)
+    ),
   };
   await lab.stopOurs();
   await lab.stopReal();
