@@ -93,6 +93,8 @@ interface Result {
   sendSec: number;
   /** The daemon refused the sender's messages for 5 s (flow control never resumed). */
   stalled: boolean;
+  /** Times sendclustermsg was refused (channel full) and retried after 100 µs. */
+  retries: number;
 }
 
 /** Starts a receiver at node 2, then a sender at node 1; returns what the receiver saw. */
@@ -139,6 +141,7 @@ async function measure(
     maxUs: r.max_us,
     sendSec: s.elapsed_ns / 1e9,
     stalled: s.stalled === true,
+    retries: s.retries,
   };
 }
 
@@ -259,16 +262,16 @@ async function waitOurs(nodes: OurNode[]): Promise<ClientCmd> {
 
 function table(rows: Result[]): void {
   console.log(
-    "| cluster / load | sent | received | msgs/s | p50 latency | p99 latency | max latency |",
+    "| cluster / load | sent | send rate | received | msgs/s | p50 latency | p99 latency | max latency | " +
+      "send refused |",
   );
-  console.log("|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
     const ms = (us: number) => `${(us / 1000).toFixed(2)} ms`;
     console.log(
-      `| ${r.label} | ${r.sent}${r.stalled ? " (stalled)" : ""} | ${r.received} | ${
-        Math.round(r.msgsPerSec)
-      } | ` +
-        `${ms(r.p50us)} | ${ms(r.p99us)} | ${ms(r.maxUs)} |`,
+      `| ${r.label} | ${r.sent}${r.stalled ? " (stalled)" : ""} | ` +
+        `${Math.round(r.sent / r.sendSec)}/s | ${r.received} | ${Math.round(r.msgsPerSec)} | ` +
+        `${ms(r.p50us)} | ${ms(r.p99us)} | ${ms(r.maxUs)} | ${r.retries} |`,
     );
   }
 }
