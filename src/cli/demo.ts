@@ -5,7 +5,7 @@
  * how long the survivors took to declare it dead, then stops the rest gracefully and
  * removes everything it created.
  */
-import { parseArgs } from "node:util";
+import { parseCommandArgs } from "./args.ts";
 import { register } from "./dispatch.ts";
 import { parseTime } from "../config/timesyntax.ts";
 import { selfCommand } from "./self_command.ts";
@@ -73,28 +73,20 @@ async function waitAllActive(nodes: DemoNode[], live: DemoNode[], ms: number) {
 register("demo", {
   summary: "run a local demo cluster on loopback and show failure detection",
   async run(args) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: {
-          nodes: { type: "string", default: "3" },
-          port: { type: "string", default: "15694" },
-          keepalive: { type: "string", default: "200ms" },
-          deadtime: { type: "string", default: "1" },
-          keep: { type: "boolean", default: false },
-          help: { type: "boolean", short: "h", default: false },
-        },
-        strict: true,
-      }));
-    } catch (e) {
-      console.error(`heartbeat demo: ${(e as Error).message}\n\n${HELP}`);
-      return 2;
-    }
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
+    const parsed = parseCommandArgs("demo", HELP, {
+      args,
+      options: {
+        nodes: { type: "string", default: "3" },
+        port: { type: "string", default: "15694" },
+        keepalive: { type: "string", default: "200ms" },
+        deadtime: { type: "string", default: "1" },
+        keep: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+    });
+    if (typeof parsed === "number") return parsed;
+    const { values } = parsed;
     const count = Number(values.nodes);
     const port = Number(values.port);
     if (!Number.isInteger(count) || count < 2 || count > 32) {

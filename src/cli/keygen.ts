@@ -3,7 +3,7 @@
  * writes an authkeys file with a fresh random secret, created mode 0600 from the start.
  * Exit status: 0 written, 1 refused or failed, 2 usage error.
  */
-import { parseArgs } from "node:util";
+import { parseCommandArgs } from "./args.ts";
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { register } from "./dispatch.ts";
@@ -33,26 +33,18 @@ export function authkeysText(method: string, index: number, secretHex: string, w
 }
 
 async function run(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        method: { type: "string", default: "sha256" },
-        output: { type: "string", short: "o", default: "/etc/ha.d/authkeys" },
-        force: { type: "boolean", default: false },
-        index: { type: "string", default: "1" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (e) {
-    console.error(`heartbeat keygen: ${e instanceof Error ? e.message : e}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs("keygen", USAGE, {
+    args,
+    options: {
+      method: { type: "string", default: "sha256" },
+      output: { type: "string", short: "o", default: "/etc/ha.d/authkeys" },
+      force: { type: "boolean", default: false },
+      index: { type: "string", default: "1" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   if (!METHODS.includes(values.method)) {
     console.error(
       `heartbeat keygen: --method ${values.method} is not accepted; use ${

@@ -4,7 +4,7 @@
  * LogdClientSink) connect to its unix socket; lines go to logd.cf's files and syslog.
  * SIGTERM/SIGINT: flush and exit 0. SIGHUP: reopen the log files (after logrotate).
  */
-import { parseArgs } from "node:util";
+import { parseCommandArgs } from "./args.ts";
 import { register } from "./dispatch.ts";
 import { formatIssue } from "../config/errors.ts";
 import { directSinks } from "../logd/create.ts";
@@ -26,26 +26,18 @@ SIGHUP reopens the log files (for logrotate).`;
 register("logd", {
   summary: "run the logging daemon (ha_logd) in the foreground",
   async run(args) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: {
-          config: { type: "string", short: "c" },
-          socket: { type: "string", default: DEFAULT_LOGD_SOCKET },
-          debug: { type: "boolean", short: "d", default: false },
-          help: { type: "boolean", short: "h", default: false },
-        },
-        strict: true,
-      }));
-    } catch (e) {
-      console.error(`heartbeat logd: ${(e as Error).message}\n\n${HELP}`);
-      return 2;
-    }
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
+    const parsed = parseCommandArgs("logd", HELP, {
+      args,
+      options: {
+        config: { type: "string", short: "c" },
+        socket: { type: "string", default: DEFAULT_LOGD_SOCKET },
+        debug: { type: "boolean", short: "d", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+    });
+    if (typeof parsed === "number") return parsed;
+    const { values } = parsed;
     const cfg = await readConfig(values.config);
     if (cfg === undefined) return 1;
 

@@ -4,7 +4,7 @@
  * can be reloaded safely (debug level, log sinks); SIGUSR1/SIGUSR2 raise/lower debug.
  * Bad configuration: every error printed, exit 1.
  */
-import { parseArgs } from "node:util";
+import { parseCommandArgs } from "./args.ts";
 import { register } from "./dispatch.ts";
 import { loadConfig } from "../config/load.ts";
 import { formatIssue } from "../config/errors.ts";
@@ -32,31 +32,23 @@ Runs the heartbeat daemon in the foreground until SIGTERM.
 register("start", {
   summary: "run the daemon in the foreground",
   async run(args) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: {
-          config: { type: "string", short: "c", default: DEFAULT_CONFIG },
-          authkeys: { type: "string" },
-          node: { type: "string" },
-          "state-dir": { type: "string", default: DEFAULT_STATE_DIR },
-          "run-dir": { type: "string" },
-          debug: { type: "boolean", short: "d", multiple: true },
-          metrics: { type: "string" },
-          "low-priority": { type: "boolean", short: "l", default: false },
-          help: { type: "boolean", short: "h", default: false },
-        },
-        strict: true,
-      }));
-    } catch (e) {
-      console.error(`heartbeat start: ${(e as Error).message}\n\n${HELP}`);
-      return 2;
-    }
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
+    const parsed = parseCommandArgs("start", HELP, {
+      args,
+      options: {
+        config: { type: "string", short: "c", default: DEFAULT_CONFIG },
+        authkeys: { type: "string" },
+        node: { type: "string" },
+        "state-dir": { type: "string", default: DEFAULT_STATE_DIR },
+        "run-dir": { type: "string" },
+        debug: { type: "boolean", short: "d", multiple: true },
+        metrics: { type: "string" },
+        "low-priority": { type: "boolean", short: "l", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+    });
+    if (typeof parsed === "number") return parsed;
+    const { values } = parsed;
     const node = values.node ?? Deno.hostname();
     const loaded = await loadConfig(values.config!, {
       localNode: node,

@@ -3,7 +3,7 @@
  * Exit 0 when the daemon answers; 1 with Heartbeat's "stopped" sentence when it does not
  * (the same exit code `cl_status hbstatus` gives).
  */
-import { parseArgs } from "node:util";
+import { parseCommandArgs } from "./args.ts";
 import { register } from "./dispatch.ts";
 import { controlRequest } from "../daemon/control.ts";
 import { controlSocketPath, runDirFrom } from "../daemon/paths.ts";
@@ -89,26 +89,18 @@ export async function fetchStatus(runDir: string): Promise<StatusReport | string
 register("status", {
   summary: "show this node's view of the cluster (nodes, links, counters)",
   async run(args) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: {
-          json: { type: "boolean", default: false },
-          "run-dir": { type: "string" },
-          help: { type: "boolean", short: "h", default: false },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (e) {
-      console.error(`heartbeat status: ${(e as Error).message}\n\n${HELP}`);
-      return 2;
-    }
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
+    const parsed = parseCommandArgs("status", HELP, {
+      args,
+      options: {
+        json: { type: "boolean", default: false },
+        "run-dir": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (typeof parsed === "number") return parsed;
+    const { values } = parsed;
     const report = await fetchStatus(runDirFrom(values["run-dir"]));
     if (typeof report === "string") {
       if (values.json) console.log(JSON.stringify({ running: false, reason: report }));
