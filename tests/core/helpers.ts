@@ -3,17 +3,8 @@ import { Message } from "../../src/wire/message.ts";
 import { NodeCore } from "../../src/core/node.ts";
 import type { CoreAction, CoreConfig, CoreEnv } from "../../src/core/types.ts";
 
-/** mulberry32: small seeded PRNG, uniform in [0,1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from "../sim/prng.ts";
+import { mulberry32 } from "../sim/prng.ts";
 
 export function uuidOf(name: string): Uint8Array {
   const u = new Uint8Array(16);
