@@ -131,11 +131,23 @@ export function verifyAuthField(msg: Message, keys: AuthKeys): number | AuthErro
   return index;
 }
 
+/** True when a field holds a nested message: FT_STRUCT (2), FT_COMPRESS (4), FT_UNCOMPRESS (5). */
+function holdsNestedMessage(msg: Message): boolean {
+  return msg.fields.some((f) => f.type === 2 || f.type === 4 || f.type === 5);
+}
+
 /**
  * Decodes a datagram and accepts it only when its signature netstring verifies with the
  * method of the key index it names (any configured key: key rotation) AND its `auth=` field
  * verifies too. A legacy compressed message is inflated after its signature is checked, and
- * the `auth=` field is checked on the inner message. Never throws.
+ * the `auth=` field is checked on the inner message.
+ *
+ * One exception, as real Heartbeat 3.0.6 behaves: a message holding a nested message (a
+ * struct, or a compressed struct as Pacemaker's CIB updates are) comes without any `auth=`
+ * field (the NOHEAD text the field covers cannot hold a nested message), and real receivers
+ * take it on the signature netstring alone, which covers every byte of it. Such a message
+ * is accepted when it has no `auth=` field at all; one that has the field must still match.
+ * Never throws.
  */
 export function decodeAndVerify(bytes: Uint8Array, keys: AuthKeys): VerifyResult {
   const d = decodeNetstring(bytes);
@@ -167,6 +179,9 @@ export function decodeAndVerify(bytes: Uint8Array, keys: AuthKeys): VerifyResult
   }
   const inner = decompressMessage(d.msg);
   if (!inner.ok) return inner;
+  if (inner.msg.get("auth") === undefined && holdsNestedMessage(inner.msg)) {
+    return { ok: true, msg: inner.msg, keyIndex: sig.keyIndex };
+  }
   const a = verifyAuthField(inner.msg, keys);
   if (typeof a !== "number") return { ok: false, error: a };
   return { ok: true, msg: inner.msg, keyIndex: sig.keyIndex };

@@ -6,8 +6,10 @@
  *   cl_compressmsg uses ha_msg_addbin) and `_compression_algorithm` (plugin name). The
  *   signature netstring covers that outer message; the `auth=` field lives in the inner one.
  * - per field: an FT_UNCOMPRESS (5) struct field travels as FT_COMPRESS (4) holding the
- *   compressed netstring body of the nested message; the parent names the algorithm in
- *   `_compression_algorithm`.
+ *   compressed nested message; the parent names the algorithm in `_compression_algorithm`.
+ *   Real Heartbeat 3.0.6 (ha_msg_addstruct_compress, as Pacemaker uses) compresses the nested
+ *   message in CLASSIC text with its terminating NUL (`>>>\n…<<<\n\0`), observed on the
+ *   wire in the mixed lab; we read that and netstring, and write the classic form.
  *
  * The zlib plugin uses zlib's compress()/uncompress(), i.e. the zlib container, which is what
  * node:zlib deflateSync/inflateSync produce/read. bz2 has no built-in decoder here: a typed
@@ -19,6 +21,7 @@ import { Message } from "./message.ts";
 import { type DecodeError, decodeError, WireEncodeError } from "./errors.ts";
 import { MAXMSG } from "./limits.ts";
 import { decodeNetstring, netstringBody } from "./netstring.ts";
+import { decodeClassic, encodeClassic } from "./classic.ts";
 import { fromLatin1 } from "./bytes.ts";
 
 export const COMPRESSED_FIELD = "_compressed_payload";
@@ -99,9 +102,15 @@ export function inflate(
   }
 }
 
+/** ">>>": a compressed nested message in classic text (what real Heartbeat writes). */
+function isClassic(b: Uint8Array): boolean {
+  return b.length >= 3 && b[0] === 0x3e && b[1] === 0x3e && b[2] === 0x3e;
+}
+
 function inflateToMessage(data: Uint8Array, algorithm: string | undefined): MessageResult {
   const inf = inflate(data, algorithm);
   if (!inf.ok) return inf;
+  if (isClassic(inf.bytes)) return decodeClassic(inf.bytes);
   const d = decodeNetstring(inf.bytes);
   if (!d.ok) return d;
   if (d.signed !== null) {
@@ -157,6 +166,8 @@ export function compressField(msg: Message, name: string): void {
   if (f === undefined || f.type !== 5) {
     throw new WireEncodeError(`no FT_UNCOMPRESS field "${name}" to compress`);
   }
-  msg.fields[i] = { name, type: 4, value: deflate(netstringBody(f.value, 1)) };
+  const text = encodeClassic(f.value, { nul: true });
+  const out = deflateSync(text);
+  msg.fields[i] = { name, type: 4, value: new Uint8Array(out.buffer, out.byteOffset, out.length) };
   msg.set(COMPRESS_NAME, "zlib");
 }
