@@ -10,7 +10,7 @@
  * - detection latency of a crash (SIGKILL of node 2's whole process family) and of a cable
  *   pull (node 2's switch port down), from that instant until node 1 logs "is dead";
  * - start-to-mutual-active (both nodes started together, until each logs the other active);
- * - idle CPU % and RSS at keepalive 1 s (real Heartbeat: summed over its process family);
+ * - idle CPU %, RSS and PSS at keepalive 1 s (real Heartbeat: summed over its process family);
  * - with --long-run MIN: false deaths at 100/300/500 ms while every CPU is kept busy.
  * Needs root, iproute2 and the heartbeat package. Namespaces: $HBNET_NS (default "bf");
  * lab state: $HBLAB (default /tmp/bflab). Everything started is ended by PID on exit.
@@ -507,14 +507,15 @@ async function main(): Promise<void> {
       "",
       `## Idle footprint per node (${tag(IDLE)}, ${IDLE_SECS} s)`,
       "",
-      "| | CPU % | RSS KiB | processes |",
-      "|---|---|---|---|",
-      `| ours | ${fp.ours.cpuPct.toFixed(3)} | ${
-        fp.ours.rssKiB.toFixed(0)
-      } | ${fp.ours.processes} |`,
-      `| real (family, no ccm) | ${fp.real.cpuPct.toFixed(3)} | ${
-        fp.real.rssKiB.toFixed(0)
-      } | ${fp.real.processes} |`,
+      "| | CPU % | RSS KiB (summed) | PSS KiB (summed) | processes |",
+      "|---|---|---|---|---|",
+      ...(["ours", "real"] as const).map((w) => {
+        const x = fp[w];
+        const who = w === "ours" ? "ours" : "real (family, no ccm)";
+        return `| ${who} | ${x.cpuPct.toFixed(3)} | ${x.rssKiB.toFixed(0)} | ${
+          x.pssKiB.toFixed(0)
+        } | ${x.processes} |`;
+      }),
       "",
     );
     if (long) {
