@@ -260,6 +260,34 @@ export class MixedLab {
     return last;
   }
 
+  /**
+   * Runs the api_sender client on real node K as hacluster (the built-in `ping` client group
+   * lets haclient members sign on): N messages of TYPE in MODE with SIZE payload bytes.
+   */
+  async apiSend(
+    k: number,
+    sender: string,
+    type: string,
+    mode: "flat" | "list" | "struct" | "compressed",
+    size: number,
+    n: number,
+  ): Promise<Shell> {
+    return await this.run("realhb.sh", [
+      "exec",
+      String(k),
+      "runuser",
+      "-u",
+      "hacluster",
+      "--",
+      sender,
+      "ping",
+      type,
+      mode,
+      String(size),
+      String(n),
+    ]);
+  }
+
   realLog(k: number): string {
     try {
       return Deno.readTextFileSync(`${this.lab}/n${k}/ha.log`);
@@ -421,6 +449,49 @@ export class MixedLab {
     }
     if (!nft.ok) throw new Error(`cannot drop packets of ${node}: tc: ${tc.err} nft: ${nft.err}`);
   }
+}
+
+/**
+ * Builds tests/interop/api_sender.c (a real libhbclient API client) into a fresh directory
+ * everyone may read, so it can run as hacluster on a real node. Returns the binary's path, or
+ * the reason it cannot be built (a sentence naming the Debian packages to install).
+ */
+export async function buildApiSender(): Promise<{ path: string } | { error: string }> {
+  const need = "install gcc, pkg-config, libglib2.0-dev and libheartbeat2-dev";
+  const pc = await new Deno.Command("pkg-config", {
+    args: ["--cflags", "--libs", "glib-2.0"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output().catch(() => null);
+  if (!pc || pc.code !== 0) return { error: `pkg-config cannot find glib-2.0: ${need}` };
+  try {
+    await Deno.stat("/usr/include/heartbeat/hb_api.h");
+  } catch {
+    return { error: `no /usr/include/heartbeat/hb_api.h: ${need}` };
+  }
+  const dir = await Deno.makeTempDir({ prefix: "hb-api-sender-" });
+  await Deno.chmod(dir, 0o755);
+  const out = `${dir}/api_sender`;
+  const flags = new TextDecoder().decode(pc.stdout).trim().split(/\s+/);
+  const cc = await new Deno.Command("gcc", {
+    args: [
+      "-O2",
+      `${HERE}api_sender.c`,
+      "-I/usr/include/heartbeat",
+      ...flags,
+      "-lhbclient",
+      "-lplumb",
+      "-o",
+      out,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output().catch(() => null);
+  if (!cc) return { error: `gcc is missing: ${need}` };
+  if (cc.code !== 0) {
+    return { error: `gcc failed (${need}): ${new TextDecoder().decode(cc.stderr)}` };
+  }
+  return { path: out };
 }
 
 /** ERROR lines real Heartbeat logs in this lab whatever its peers do. */

@@ -16,6 +16,7 @@ import { nodeStatus, sleep } from "../helpers/nodes.ts";
 import type { StatusReport } from "../../src/daemon/status_types.ts";
 import {
   type AuthMethod,
+  buildApiSender,
   gapTrouble,
   interopUnavailable,
   type Media,
@@ -460,6 +461,54 @@ Deno.test(
     } finally {
       if (Deno.env.get("HB_INTEROP_KEEP")) lab.keepLogs();
       await lab.down();
+    }
+  },
+);
+
+Deno.test(
+  {
+    name: "mixed cluster, real API clients' lists, structs and compressed structs cross our node",
+    ...opts,
+  },
+  async () => {
+    check();
+    const tag = "api messages";
+    const built = await buildApiSender();
+    if ("error" in built) {
+      throw new Error(`cannot build tests/interop/api_sender.c: ${built.error}`);
+    }
+    const lab = new MixedLab({ media: "ucast", auth: "sha1", nodes: [1, 2] }, "a");
+    try {
+      await lab.up();
+      await lab.startReal(1);
+      lab.startOurs(2);
+      await realSees(lab, 1, ["node2"], tag);
+      await oursSees(lab, 2, ["node1"], tag);
+      const before = await lab.mustStatus(2);
+      // Real Heartbeat sends struct and compressed messages with no auth= field (signature
+      // only) and the compressed one with classic text inside zlib: both were refused once.
+      const modes = ["flat", "list", "struct", "compressed"] as const;
+      for (const mode of modes) {
+        const r = await lab.apiSend(1, built.path, "hbts-interop", mode, 3000, 2);
+        assert.equal(r.code, 0, `[${tag}] api_sender ${mode}: ${r.err}${r.out}`);
+      }
+      await steady(lab, [2], tag);
+      const after = await lab.mustStatus(2);
+      assert.equal(after.counters.rx_rejected, 0, `[${tag}] our node2 refused real messages`);
+      // 8 client messages plus each sender's hbapi-clstat join and leave.
+      const got = after.counters.delivered - before.counters.delivered;
+      assert.ok(got >= 8, `[${tag}] our node2 delivered only ${got} messages`);
+      noComplaints(lab, 1, tag);
+      say(
+        tag,
+        `our node2 took all ${modes.length * 2} messages (${
+          modes.join(", ")
+        }); delivered ${got}, rejected 0`,
+      );
+    } finally {
+      if (Deno.env.get("HB_INTEROP_KEEP")) lab.keepLogs();
+      await lab.down();
+      await Deno.remove(built.path.replace(/\/api_sender$/, ""), { recursive: true });
     }
   },
 );
