@@ -265,6 +265,9 @@ export class NodeCore {
     const msg = client.clone();
     const to = dest ?? msg.get("dest");
     if (to === this.cfg.self) {
+      // Heartbeat delivers it like any cluster message: with src (api_test prints it).
+      msg.set("dest", to);
+      stampStandardFields(msg, this.cfg, this.env, null);
       this.deliver(msg, out);
       return;
     }

@@ -9,11 +9,13 @@ import type { CoreSnapshot } from "../core/types.ts";
 import { facilityCode, parseFacility } from "../logd/mod.ts";
 import { VERSION } from "../version.ts";
 import type { Message } from "../wire/message.ts";
+import type { PingNodeView } from "../core/ping_nodes.ts";
 
 export function daemonApiBackend(
   config: Config,
   snapshot: () => CoreSnapshot,
   send: (msg: Message, dest: string | undefined) => void,
+  pings: () => readonly PingNodeView[] = () => [],
 ): ApiBackend {
   const fac = config.logging.logfacility === undefined
     ? undefined
@@ -22,14 +24,26 @@ export function daemonApiBackend(
   return {
     localNode: () => config.localNode,
     nodes(): ApiNode[] {
-      return snapshot().nodes.map((n) => ({
+      const normal: ApiNode[] = snapshot().nodes.map((n) => ({
         name: n.name,
         type: "normal",
         status: n.status,
         uuid: n.uuid ?? undefined,
       }));
+      // Heartbeat lists ping nodes first (they are added while ha.cf is read, before the
+      // node lines are resolved); status `ping` or `dead` (`init` before the first reply).
+      const ping: ApiNode[] = pings().map((p) => ({
+        name: p.name,
+        type: "ping",
+        status: p.status,
+      }));
+      return [...ping, ...normal];
     },
     links(node: string): ApiLink[] | undefined {
+      const p = pings().find((x) => x.name === node);
+      if (p !== undefined) {
+        return p.links.map((l) => ({ name: l.name, status: l.status === "up" ? "up" : "dead" }));
+      }
       const n = snapshot().nodes.find((x) => x.name === node);
       if (n === undefined) return undefined;
       // Heartbeat reports a link never heard on as dead.
@@ -42,7 +56,9 @@ export function daemonApiBackend(
     }),
     logFacility: () => facility,
     version: () => `3.0.6 (heartbeat-ts ${VERSION})`,
-    resources: () => undefined,
+    // Without pacemaker Heartbeat answers getrsc from haresources: `none` when it holds
+    // nothing (ipfail exits "No managed resources" on a refusal).
+    resources: () => config.pacemaker.mode === "off" ? "none" : undefined,
     sendToCluster: (msg: Message) => send(msg, msg.get("dest")),
   };
 }

@@ -20,6 +20,7 @@ import { VERSION } from "../version.ts";
 import { ControlServer } from "./control.ts";
 import { controlSocketPath } from "./paths.ts";
 import { openStateDir } from "./state_dir.ts";
+import { prepareRunDir } from "./run_dir.ts";
 import type { StatusReport } from "./status_types.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { ApiServer, buildAuthTable, loadIdDb } from "../api/mod.ts";
@@ -32,7 +33,9 @@ import {
   membershipEventFromCore,
   membershipTimings,
 } from "../ccm/mod.ts";
-import type { Message } from "../wire/message.ts";
+import { Message } from "../wire/message.ts";
+import { PingMedium } from "../media/ping.ts";
+import { pingTargets } from "../core/ping_nodes.ts";
 
 export interface DaemonOptions {
   config: Config;
@@ -62,6 +65,7 @@ export class Daemon {
   #control?: ControlServer;
   #api?: ApiServer;
   #respawn?: Respawner;
+  #ping?: PingMedium;
   /** Events raised while executing a step's actions, run after it (the core is not re-entrant). */
   readonly #pending: CoreEvent[] = [];
   #stepping = false;
@@ -130,7 +134,9 @@ export class Daemon {
       if (req.cmd === "status") return this.status();
       return "pong";
     });
+    for (const p of prepareRunDir(this.#opts.runDir)) this.#log.warn(p);
     await this.#startApi();
+    this.#startPing();
     this.#startedAt = performance.now();
     this.#log.info(
       `heartbeat-ts ${VERSION} starting as ${config.localNode} (generation ${identity.generation}, ` +
@@ -147,6 +153,38 @@ export class Daemon {
     this.#respawn.start();
   }
 
+  /** Ping nodes (ha.cf `ping`, `ping_group`): ICMP echo every keepalive, deadping. */
+  #startPing(): void {
+    const { config, authkeys } = this.#opts;
+    const targets = pingTargets(config.ping, config.pingGroups);
+    if (targets.length === 0) return;
+    const t = config.timings;
+    const m = PingMedium.open(targets, {
+      intervalMs: t.keepaliveMs,
+      deadpingMs: t.deadpingMs,
+      initdeadMs: t.initdeadMs,
+    }, {
+      onNodeStatus: (node, status, reason) => {
+        this.#log.info(`Status update for node ${node}: status ${status} (${reason})`);
+        this.#api?.nodeStatusChanged(node, status);
+      },
+      onLinkStatus: (node, link, status) => {
+        this.#log.info(`Link ${node}:${link} ${status}.`);
+        this.#api?.linkStatusChanged(node, link, status);
+      },
+      onError: (address, message) => this.#onMediaError(address, message),
+    }, {
+      // Like Heartbeat's ping plugin: the echo carries our signed status message.
+      payload: () =>
+        signAndEncode(
+          Message.of({ t: "status", st: this.#core.snapshot().status, src: config.localNode }),
+          authkeys,
+        ),
+    });
+    if (!(m instanceof PingMedium)) throw new Error(`ping nodes: ${m.detail}`);
+    this.#ping = m;
+  }
+
   async #startApi(): Promise<void> {
     const { config } = this.#opts;
     const auth = buildAuthTable(config.apiauth, loadIdDb());
@@ -155,6 +193,7 @@ export class Daemon {
       config,
       () => this.#core.snapshot(),
       (msg, dest) => this.#step({ kind: "send", msg, dest }),
+      () => this.#ping?.snapshot() ?? [],
     );
     const r = await ApiServer.listen(`${this.#opts.runDir}/register`, backend, {
       auth,
@@ -263,6 +302,7 @@ export class Daemon {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     for (const m of this.#media) m.close();
+    this.#ping?.close();
     this.#control?.close();
     void this.#api?.close();
     this.#resolveStopped();
