@@ -21,7 +21,7 @@ import { ControlServer } from "./control.ts";
 import { controlSocketPath } from "./paths.ts";
 import { openStateDir } from "./state_dir.ts";
 import { prepareRunDir } from "./run_dir.ts";
-import type { StatusReport } from "./status_types.ts";
+import type { NodeReport, StatusReport } from "./status_types.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { ApiServer, buildAuthTable, loadIdDb } from "../api/mod.ts";
 import { daemonApiBackend } from "./api_backend.ts";
@@ -283,17 +283,35 @@ export class Daemon {
           quorum: v.quorum,
         };
       })(),
-      nodes: snap.nodes.map((n) => ({
-        name: n.name,
-        type: "normal" as const,
-        status: n.status,
-        lastHeardMsAgo: n.lastHeardAgoMs === null ? null : Math.round(n.lastHeardAgoMs),
-        generation: n.generation,
-        uuid: n.uuid ? [...n.uuid].map((b) => b.toString(16).padStart(2, "0")).join("") : null,
-        links: n.links.map((l) => ({ name: l.name, status: l.status === "up" ? "up" : "dead" })),
-      })),
+      nodes: [
+        ...(this.#ping?.snapshot() ?? []).map((p) => ({
+          name: p.name,
+          type: "ping" as const,
+          status: p.status,
+          lastHeardMsAgo: p.lastHeardAgoMs === null ? null : Math.round(p.lastHeardAgoMs),
+          generation: null,
+          uuid: null,
+          links: p.links.map((l) => ({
+            name: l.name,
+            status: l.status === "up" ? "up" as const : "dead" as const,
+          })),
+        })),
+        ...this.#normalNodes(snap),
+      ],
       counters,
     };
+  }
+
+  #normalNodes(snap: ReturnType<NodeCore["snapshot"]>): NodeReport[] {
+    return snap.nodes.map((n) => ({
+      name: n.name,
+      type: "normal" as const,
+      status: n.status,
+      lastHeardMsAgo: n.lastHeardAgoMs === null ? null : Math.round(n.lastHeardAgoMs),
+      generation: n.generation,
+      uuid: n.uuid ? [...n.uuid].map((b) => b.toString(16).padStart(2, "0")).join("") : null,
+      links: n.links.map((l) => ({ name: l.name, status: l.status === "up" ? "up" : "dead" })),
+    }));
   }
 
   #finish(): void {
