@@ -76,7 +76,13 @@ export function isIPv6(s: string): boolean {
 interface Endpoint {
   socket: Deno.DatagramConn;
   link: string;
+  /** Datagrams waiting for the previous send on this socket to finish (FIFO). */
+  queue: { bytes: Uint8Array; route: Route }[];
+  sending: boolean;
 }
+
+/** Most datagrams waiting on one socket; beyond it the oldest is dropped and reported. */
+const MAX_SEND_QUEUE = 4096;
 
 interface Route {
   link: string;
@@ -143,13 +149,37 @@ export class UdpMedia implements MediaGroup {
     }
   }
 
+  /**
+   * Queues one datagram; a socket sends one datagram at a time, in order. Sends issued
+   * together without waiting (a node's first status, status and membership report) left the
+   * host in reverse order, and real Heartbeat's sequence tracking cannot take reordering:
+   * it dropped the early seqs as duplicates and kept asking for one it never accepted.
+   */
   #sendOne(r: Route, bytes: Uint8Array): void {
     if (this.#closed) return;
-    r.endpoint.socket.send(bytes, r.to).catch((e: Error) => {
-      if (!this.#closed) {
-        this.#handlers.onError(r.link, `send to ${r.to.hostname}:${r.to.port}: ${e.message}`);
+    const ep = r.endpoint;
+    if (ep.queue.length >= MAX_SEND_QUEUE) {
+      const old = ep.queue.shift()!;
+      this.#handlers.onError(old.route.link, `send queue full: dropped a datagram`);
+    }
+    ep.queue.push({ bytes, route: r });
+    if (!ep.sending) this.#drain(ep);
+  }
+
+  async #drain(ep: Endpoint): Promise<void> {
+    ep.sending = true;
+    while (ep.queue.length > 0 && !this.#closed) {
+      const { bytes, route } = ep.queue.shift()!;
+      try {
+        await ep.socket.send(bytes, route.to);
+      } catch (e) {
+        if (!this.#closed) {
+          const to = `${route.to.hostname}:${route.to.port}`;
+          this.#handlers.onError(route.link, `send to ${to}: ${(e as Error).message}`);
+        }
       }
-    });
+    }
+    ep.sending = false;
   }
 
   async #receiveLoop(ep: Endpoint): Promise<void> {
@@ -197,7 +227,7 @@ export class UdpMedia implements MediaGroup {
         `cannot open UDP ${hostname}:${port} for link ${link}: ${(e as Error).message}`,
       );
     }
-    const ep = { socket, link };
+    const ep: Endpoint = { socket, link, queue: [], sending: false };
     this.#endpoints.push(ep);
     return ep;
   }
