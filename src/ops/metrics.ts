@@ -172,6 +172,16 @@ export function renderMetrics(input: MetricsInput): string {
     timing.samples.push({ labels: { timing: k.replace(/Ms$/, "") }, value: v / 1000 });
   }
 
+  const m = st.membership;
+  if (m) {
+    fam("heartbeat_membership_instance", "gauge", "Instance number of the membership view held.")
+      .samples.push({ labels: { leader: m.leader }, value: m.instance });
+    fam("heartbeat_membership_members", "gauge", "Members of the membership view held.")
+      .samples.push({ labels: {}, value: m.members.length });
+    fam("heartbeat_membership_quorum", "gauge", "1 when the view holds quorum, else 0.")
+      .samples.push({ labels: {}, value: m.quorum ? 1 : 0 });
+  }
+
   const state = fam(
     "heartbeat_node_status",
     "gauge",

@@ -15,7 +15,11 @@ Deno.test("metrics: a running daemon serves node states and packet counters", as
   const b = startNode("m2", `${top}/m2`, cf(72, 71));
   try {
     assert.ok(
-      await waitStatus(a, (r) => r.nodes.every((n) => n.status === "active"), 10_000),
+      await waitStatus(
+        a,
+        (r) => r.nodes.every((n) => n.status === "active") && r.membership?.members.length === 2,
+        10_000,
+      ),
       a.output(),
     );
     const res = await fetch(`http://127.0.0.1:${mport}/metrics`);
@@ -23,6 +27,8 @@ Deno.test("metrics: a running daemon serves node states and packet counters", as
     assert.match(res.headers.get("content-type") ?? "", /text\/plain; version=0\.0\.4/);
     const text = await res.text();
     assert.match(text, /heartbeat_node_status\{[^}]*node="m2"[^}]*status="active"[^}]*\} 1/);
+    assert.match(text, /^heartbeat_membership_members 2$/m);
+    assert.match(text, /^heartbeat_membership_quorum 1$/m);
     const sent = Number(/^heartbeat_packets_sent_total(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1]);
     assert.ok(sent > 0, text);
   } finally {

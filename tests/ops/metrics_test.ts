@@ -18,6 +18,7 @@ function report(over: Partial<StatusReport> = {}): StatusReport {
     uptimeMs: 61_500,
     status: "active",
     timings: { keepaliveMs: 1000, warntimeMs: 5000, deadtimeMs: 10000, initdeadMs: 30000 },
+    membership: null,
     nodes: [
       {
         name: "alpha",

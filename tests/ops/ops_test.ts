@@ -28,6 +28,7 @@ const status: StatusReport = {
   uptimeMs: 5,
   status: "active",
   timings: { keepaliveMs: 100, warntimeMs: 500, deadtimeMs: 1000, initdeadMs: 2000 },
+  membership: null,
   nodes: [],
   counters: { sent: 3 },
 };
