@@ -137,16 +137,14 @@ export class UdpMedia implements MediaGroup {
     for (const r of this.#routes) if (r.link === link) this.#sendOne(r, bytes);
   }
 
+  /**
+   * Stops receiving and sending new datagrams. Datagrams already queued (a shutdown notice)
+   * still go out: a socket with a queue is closed when its queue is empty.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const ep of this.#endpoints) {
-      try {
-        ep.socket.close();
-      } catch {
-        // already closed
-      }
-    }
+    for (const ep of this.#endpoints) if (!ep.sending) closeSocket(ep);
   }
 
   /**
@@ -168,7 +166,7 @@ export class UdpMedia implements MediaGroup {
 
   async #drain(ep: Endpoint): Promise<void> {
     ep.sending = true;
-    while (ep.queue.length > 0 && !this.#closed) {
+    while (ep.queue.length > 0) {
       const { bytes, route } = ep.queue.shift()!;
       try {
         await ep.socket.send(bytes, route.to);
@@ -180,6 +178,7 @@ export class UdpMedia implements MediaGroup {
       }
     }
     ep.sending = false;
+    if (this.#closed) closeSocket(ep);
   }
 
   async #receiveLoop(ep: Endpoint): Promise<void> {
@@ -295,6 +294,14 @@ export class UdpMedia implements MediaGroup {
         return;
       }
     }
+  }
+}
+
+function closeSocket(ep: Endpoint): void {
+  try {
+    ep.socket.close();
+  } catch {
+    // already closed
   }
 }
 

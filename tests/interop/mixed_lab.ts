@@ -400,6 +400,16 @@ export class MixedLab {
     return null;
   }
 
+  /** Like oursLogLine, polled for up to `ms` (the daemon's logger writes asynchronously). */
+  async waitOursLogLine(k: number, re: RegExp, ms: number, sinceMs = 0): Promise<LogHit | null> {
+    const end = performance.now() + ms;
+    for (;;) {
+      const hit = this.oursLogLine(k, re, sinceMs);
+      if (hit || performance.now() >= end) return hit;
+      await sleep(20);
+    }
+  }
+
   /**
    * Drops `percent`% of node K's outgoing datagrams (0 removes it): `tc netem` on its eth0
    * as in the brief when the kernel has sch_netem, else an nftables random drop on its switch

@@ -195,7 +195,7 @@ async function scenario(media: Media, auth: AuthMethod): Promise<void> {
       for (const k of [2, 4]) {
         const r = await lab.waitOurs(k, (r) => nodeStatus(r, "node3") === "dead", 5000);
         assert.ok(r, `[${tag}] our node${k} should mark node3 dead after its shutdown notice`);
-        const line = lab.oursLogLine(k, /Received shutdown notice from 'node3'/);
+        const line = await lab.waitOursLogLine(k, /Received shutdown notice from 'node3'/, 2000);
         assert.ok(line, `[${tag}] our node${k} should log node3's shutdown notice`);
         assert.equal(lab.oursLogLine(k, /node node3: is dead \(silent/), null);
       }
@@ -214,7 +214,7 @@ async function scenario(media: Media, auth: AuthMethod): Promise<void> {
       assert.ok(hit, `[${tag}] real node1 should declare node4 dead`);
       const r2 = await lab.waitOurs(2, (r) => nodeStatus(r, "node4") === "dead", DETECT_LIMIT_MS);
       assert.ok(r2, `[${tag}] our node2 should declare node4 dead`);
-      const ours = lab.oursLogLine(2, /node node4: is dead/, at);
+      const ours = await lab.waitOursLogLine(2, /node node4: is dead/, 2000, at);
       assert.ok(ours);
       const realMs = hit.ms - at, oursMs = ours.ms - at;
       say(
@@ -270,7 +270,7 @@ async function scenario(media: Media, auth: AuthMethod): Promise<void> {
       );
       const r4 = await lab.waitOurs(4, (r) => nodeStatus(r, "node2") === "dead", 3000);
       assert.ok(r4, `[${tag}] our node4 should mark node2 dead`);
-      assert.ok(lab.oursLogLine(4, /Received shutdown notice from 'node2'/));
+      assert.ok(await lab.waitOursLogLine(4, /Received shutdown notice from 'node2'/, 2000));
       say(tag, "graceful stop of our node2: real node1 and our node4 saw the shutdown notice");
     }
 
@@ -284,7 +284,7 @@ async function scenario(media: Media, auth: AuthMethod): Promise<void> {
         DETECT_LIMIT_MS + 1000,
       );
       assert.ok(r4, `[${tag}] our node4 should declare node1 dead`);
-      const line = lab.oursLogLine(4, /node node1: is dead/, at);
+      const line = await lab.waitOursLogLine(4, /node node1: is dead/, 2000, at);
       assert.ok(line);
       say(tag, `kill -9 of real node1: our node4 declared it dead after ${line.ms - at} ms`);
       assert.ok(line.ms - at < DETECT_LIMIT_MS);
@@ -443,7 +443,7 @@ Deno.test(
           8000,
         );
         assert.ok(r, `[${tag}] our node2 should see node1's new generation`);
-        const line = lab.oursLogLine(2, /Heartbeat restart on node node1/, at);
+        const line = await lab.waitOursLogLine(2, /Heartbeat restart on node node1/, 2000, at);
         assert.ok(line, `[${tag}] our node2 should log node1's restart`);
         await realSees(lab, 1, ["node2"], `${tag} real`);
         await oursSees(lab, 2, ["node1"], `${tag} real`);
