@@ -26,7 +26,7 @@ export async function netnsUnavailable(): Promise<string | null> {
   } catch {
     return "namespace tests need iproute2 (`ip`)";
   }
-  const name = `hbtsprobe${Deno.pid}`;
+  const name = `hbtsprobe${Deno.pid}${Math.random().toString(16).slice(2, 8)}`;
   try {
     await sh("ip", ["netns", "add", name]);
     await sh("ip", ["netns", "del", name]);
@@ -56,7 +56,13 @@ export class TestLan {
   }
 
   static async up(n: number): Promise<TestLan> {
-    const lan = new TestLan(`hbts${Deno.pid}x${counter++}`);
+    // `deno test --parallel` runs test files as workers of one process: the pid alone does not
+    // tell them apart, so add a random tag.
+    const tag = crypto.getRandomValues(new Uint8Array(3)).reduce(
+      (s, b) => s + b.toString(16).padStart(2, "0"),
+      "",
+    );
+    const lan = new TestLan(`hbts${Deno.pid}${tag}x${counter++}`);
     try {
       await sh("ip", ["netns", "add", lan.sw]);
       await sh("ip", ["-n", lan.sw, "link", "set", "lo", "up"]);
