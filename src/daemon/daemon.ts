@@ -457,14 +457,20 @@ export class Daemon {
       this.#counters.rxRejected++;
       const code = r.error.code;
       this.#counters.rejectedByReason[code] = (this.#counters.rejectedByReason[code] ?? 0) + 1;
-      const auth = code === "bad_signature" || code === "bad_auth_field" ||
-        code === "unknown_key" || code === "no_signature";
-      const key = `${from}:${code}`;
-      const n = this.#limiter.hit(key, this.#now());
+      // A wrong key shows as a bad or unknown signature; a matching signature with a bad
+      // `auth=` field is a damaged or forged message, not a key mismatch.
+      const keys = code === "bad_signature" || code === "unknown_key" || code === "no_signature";
+      // One line per peer address and reason (a peer may send from several ports).
+      const colon = from.lastIndexOf(":");
+      const host = from.startsWith("/") || colon < 0 ? from : from.slice(0, colon);
+      const n = this.#limiter.hit(`${host}:${code}`, this.#now());
       if (n > 0) {
-        const what = auth
+        const what = keys
           ? `packet from ${from} on link ${link} failed authentication (${r.error.detail}): ` +
             `the sender's authkeys differ from ours; copy the same authkeys to every node`
+          : code === "bad_auth_field"
+          ? `packet from ${from} on link ${link} has a valid signature but a bad auth field ` +
+            `(${r.error.detail}): damaged or forged; dropped`
           : `malformed packet from ${from} on link ${link}: ${r.error.detail}`;
         this.#log.warn(n > 1 ? `${what} (${n} such packets in the last 10 s)` : what);
       }
