@@ -20,6 +20,8 @@ const { values } = parseArgs({
   options: {
     nodes: { type: "string", default: "4,8,16" },
     trials: { type: "string", default: "3" },
+    keepalive: { type: "string", default: "250ms" },
+    deadtime: { type: "string", default: "2" },
   },
 });
 const sizes = values.nodes!.split(",").map(Number);
