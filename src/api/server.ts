@@ -85,6 +85,8 @@ export interface ApiServerStats {
   badMessages: number;
   stalledDisconnects: number;
   undeliverable: number;
+  /** Times client input was paused for flow control (`setInputPaused(true)`). */
+  inputPauses: number;
 }
 
 /** Why the server could not listen. */
@@ -141,6 +143,7 @@ export class ApiServer {
   };
   readonly #probe: PeerCredProbe | undefined;
   readonly #clients = new Map<number, Client>();
+  #inputPaused = false;
   readonly #stats: ApiServerStats = {
     accepted: 0,
     refusedSignons: 0,
@@ -155,6 +158,7 @@ export class ApiServer {
     badMessages: 0,
     stalledDisconnects: 0,
     undeliverable: 0,
+    inputPauses: 0,
   };
   #serial = 0;
   #generation = 0;
@@ -240,6 +244,23 @@ export class ApiServer {
     } catch (e) {
       return fail(e instanceof Error ? e.message : String(e));
     }
+  }
+
+  /**
+   * Flow control: stops (true) or resumes (false) reading signed-on clients' sockets, so a
+   * flooding client blocks in its own write instead of outrunning the cluster. Clients that
+   * sign on while paused are paused right after their signon.
+   */
+  setInputPaused(paused: boolean): void {
+    if (paused === this.#inputPaused) return;
+    this.#inputPaused = paused;
+    if (paused) this.#stats.inputPauses++;
+    for (const c of this.#clients.values()) if (c.signedOn) c.session.pause(paused);
+  }
+
+  /** True while client input is paused for flow control. */
+  get inputPaused(): boolean {
+    return this.#inputPaused;
   }
 
   /** Counters (a copy). */
@@ -552,6 +573,7 @@ export class ApiServer {
       if (!a.ok) return refuse(a.reason, a.detail);
     }
     c.signedOn = true;
+    if (this.#inputPaused) c.session.pause(true);
     c.clientId = clientId;
     c.casual = casual;
     c.pid = pid;

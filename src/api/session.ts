@@ -50,6 +50,9 @@ export class Session {
   #ended = false;
   #consecutiveDrops = 0;
   #lastProgress = Date.now();
+  /** Resolves when reading may go on; undefined while not paused. */
+  #gate: Promise<void> | undefined;
+  #openGate: (() => void) | undefined;
   /** Frame cap for this session (set_sendqlen may lower or raise it within the hard cap). */
   queueFrameLimit: number;
   framesIn = 0;
@@ -74,10 +77,27 @@ export class Session {
     return this.#queuedBytes;
   }
 
+  /**
+   * Stops (true) or resumes (false) taking this client's frames: while paused nothing more is
+   * read, so the client's writes block in the kernel instead of being lost downstream.
+   */
+  pause(paused: boolean): void {
+    if (paused && this.#gate === undefined) {
+      this.#gate = new Promise((r) => this.#openGate = r);
+    } else if (!paused && this.#openGate !== undefined) {
+      const open = this.#openGate;
+      this.#gate = undefined;
+      this.#openGate = undefined;
+      open();
+    }
+  }
+
   /** Starts the read loop; resolves when the session ends. */
   async run(): Promise<void> {
     const buf = new Uint8Array(64 * 1024);
     while (!this.#ended) {
+      if (this.#gate !== undefined) await this.#gate;
+      if (this.#ended) return;
       let n: number | null;
       try {
         n = await this.#conn.read(buf);
@@ -91,6 +111,8 @@ export class Session {
       }
       this.#decoder.push(buf.subarray(0, n));
       for (;;) {
+        // One read may hold hundreds of frames: honour a pause between them too.
+        if (this.#gate !== undefined) await this.#gate;
         if (this.#ended) return;
         const item = this.#decoder.next();
         if (item === undefined) break;
@@ -139,6 +161,7 @@ export class Session {
   end(reason: EndReason): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.pause(false);
     this.#queue = [];
     this.#queuedBytes = 0;
     try {

@@ -52,6 +52,13 @@ interface Peer {
   ackTrigger: number;
   /** Highest of our seqs this peer acked (it has everything up to it). */
   ackedByPeer: number;
+  /**
+   * Flow control floor: our lastSeq when this peer (or its generation) was first heard; it
+   * never asks for older seqs, so they do not count as unacked by it.
+   */
+  flowFloor: number;
+  /** Highest of its seqs we acked (acks go out at least every ACK_MSG_DIV seqs). */
+  lastAckSent: number;
   /** Generation that announced `shutdone`; messages of it no longer revive the node. */
   shutdownGen: number | null;
   reqnodesSent: boolean;
@@ -108,6 +115,8 @@ export class NodeCore {
         track: new SeqTrack(),
         ackTrigger: Math.floor(env.random() * ACK_MSG_DIV),
         ackedByPeer: 0,
+        flowFloor: 0,
+        lastAckSent: 0,
         shutdownGen: null,
         reqnodesSent: false,
         everHeard: false,
@@ -152,6 +161,24 @@ export class NodeCore {
       this.liveness.nextDeadline(),
       this.rexmit.nextDeadline(),
     );
+  }
+
+  /**
+   * Flow control: how many of our sequenced messages the slowest live peer has not acked yet
+   * (0 without live peers). Dead and never-heard peers do not count, so they cannot block
+   * clients forever. The daemon stops reading clients while this is high (Heartbeat does the
+   * same) so the retransmission history never ages out under a flood.
+   */
+  unackedBacklog(): number {
+    let worst = 0;
+    const last = this.history.lastSeq;
+    for (const p of this.peers.values()) {
+      if (p.status === "dead" || p.status === "init" || !p.everHeard) continue;
+      if (p.shutdownGen !== null) continue;
+      const behind = last - Math.max(p.ackedByPeer, p.flowFloor);
+      if (behind > worst) worst = behind;
+    }
+    return worst;
   }
 
   /** State for status tools, as of the last step. */
@@ -361,6 +388,8 @@ export class NodeCore {
       peer.generation = hg;
       peer.track = new SeqTrack();
       peer.ackedByPeer = 0;
+      peer.flowFloor = this.history.lastSeq;
+      peer.lastAckSent = 0;
       peer.reqnodesSent = false;
       peer.shutdownGen = null;
       peer.lastStatusSeq = 0;
@@ -392,13 +421,7 @@ export class NodeCore {
     for (const s of r.overflowLost) this.lostPacket(peer, s, "too many held", out);
     for (const m of r.released) this.deliver(m, out);
 
-    if (
-      (v.kind === "in_order" || v.kind === "first") && seq % ACK_MSG_DIV === peer.ackTrigger &&
-      !peer.track.hasHoles()
-    ) {
-      this.counters.acksSent++;
-      this.sendUnsequenced(this.directed("NS_ackmsg", peer, { ackseq: hex(seq) }), out);
-    }
+    this.maybeAck(peer, seq, v.kind, out);
 
     if (freshStatus) this.onStatus(peer, seq, msg, hg, out);
     else if (toUs) this.onControl(peer, type, hg, out);
@@ -407,6 +430,24 @@ export class NodeCore {
       this.sendSequenced(this.directed("reqnodes", peer, {}), out);
     }
     this.maybeGoActive(now, out);
+  }
+
+  /**
+   * Acks `peer`'s seqs: on its trigger seq when it has no holes (as Heartbeat), and also
+   * whenever what we hold contiguously moved ACK_MSG_DIV past our last ack, or a
+   * retransmission filled a hole — even while later holes remain — so a sender pausing its
+   * clients for flow control keeps hearing from us.
+   */
+  private maybeAck(peer: Peer, seq: number, kind: string, out: CoreAction[]): void {
+    const upTo = peer.track.contiguousTo();
+    if (upTo <= peer.lastAckSent) return;
+    const trigger = (kind === "in_order" || kind === "first") && upTo === seq &&
+      seq % ACK_MSG_DIV === peer.ackTrigger;
+    const due = trigger || upTo - peer.lastAckSent >= ACK_MSG_DIV || kind === "fill";
+    if (!due) return;
+    peer.lastAckSent = upTo;
+    this.counters.acksSent++;
+    this.sendUnsequenced(this.directed("NS_ackmsg", peer, { ackseq: hex(upTo) }), out);
   }
 
   /**
@@ -430,6 +471,8 @@ export class NodeCore {
     const firstHeard = !peer.everHeard;
     peer.everHeard = true;
     if (peer.status === "dead" || peer.status === "init") {
+      // Returning or new: what it missed while away must not hold up our clients.
+      peer.flowFloor = Math.max(peer.flowFloor, this.history.lastSeq);
       const wasDead = peer.status === "dead";
       if (wasDead && sameGen) {
         out.push({

@@ -50,6 +50,14 @@ export class SeqTrack {
     return this.missing.size > 0;
   }
 
+  /** Highest seq below which nothing is missing (what an ack may claim); 0 before the first. */
+  contiguousTo(): number {
+    if (this.missing.size === 0) return this.last;
+    let low = Infinity;
+    for (const s of this.missing) if (s < low) low = s;
+    return low - 1;
+  }
+
   isMissing(seq: number): boolean {
     return this.missing.has(seq);
   }
