@@ -42,6 +42,8 @@ export const MAX_REXMIT_BATCH = 50;
 export const REXMIT_RESEND_GAP_MS = 50;
 /** Acks are sent when seq % ACK_MSG_DIV == the per-peer trigger. */
 export const ACK_MSG_DIV = 10;
+/** A live peer this many of our seqs behind should have acked by now (several triggers). */
+export const LATE_ACK_SEQS = 3 * ACK_MSG_DIV;
 
 interface Peer {
   name: string;
@@ -59,6 +61,8 @@ interface Peer {
   flowFloor: number;
   /** Highest of its seqs we acked (acks go out at least every ACK_MSG_DIV seqs). */
   lastAckSent: number;
+  /** Since when it is over LATE_ACK_SEQS behind in acking us (flow control), or null. */
+  lateSince: number | null;
   /** Generation that announced `shutdone`; messages of it no longer revive the node. */
   shutdownGen: number | null;
   reqnodesSent: boolean;
@@ -117,6 +121,7 @@ export class NodeCore {
         ackedByPeer: 0,
         flowFloor: 0,
         lastAckSent: 0,
+        lateSince: null,
         shutdownGen: null,
         reqnodesSent: false,
         everHeard: false,
@@ -166,8 +171,10 @@ export class NodeCore {
   /**
    * Flow control: how many of our sequenced messages the slowest live peer has not acked yet
    * (0 without live peers). Dead and never-heard peers do not count, so they cannot block
-   * clients forever. The daemon stops reading clients while this is high (Heartbeat does the
-   * same) so the retransmission history never ages out under a flood.
+   * clients forever; nor does a live peer that stayed over LATE_ACK_SEQS behind for a whole
+   * deadtime (it hears us no more, or never acks): its history may then age out, as before.
+   * The daemon stops reading clients while this is high (Heartbeat does the same) so the
+   * retransmission history never ages out under a flood. Call it after every step.
    */
   unackedBacklog(): number {
     let worst = 0;
@@ -176,6 +183,13 @@ export class NodeCore {
       if (p.status === "dead" || p.status === "init" || !p.everHeard) continue;
       if (p.shutdownGen !== null) continue;
       const behind = last - Math.max(p.ackedByPeer, p.flowFloor);
+      if (behind <= LATE_ACK_SEQS) {
+        p.lateSince = null;
+      } else if (p.lateSince === null) {
+        p.lateSince = this.lastNow;
+      } else if (this.lastNow - p.lateSince > this.liveness.deadtimeOf(p.name)) {
+        continue;
+      }
       if (behind > worst) worst = behind;
     }
     return worst;

@@ -68,3 +68,20 @@ Deno.test("the contiguous prefix is acked every 10 seqs even while a later hole 
   // Triggers 3 and 13 as Heartbeat; 23 too; nothing for 24..30 since 25 is missing.
   assert.deepEqual(acksIn(out), ["3", "d", "17"]);
 });
+
+Deno.test("a live peer that never acks stops holding the backlog after a deadtime", () => {
+  const core = makeCore("node1"); // deadtime 5 s
+  core.step({ kind: "start" }, 0);
+  core.step(rx(status("node2", 7, 1)), 1);
+  for (let i = 0; i < 50; i++) core.step({ kind: "send", msg: Message.of({ t: "app" }) }, 10);
+  const b0 = core.unackedBacklog();
+  assert.ok(b0 >= 50);
+  core.step(rx(status("node2", 7, 2)), 3_000); // still alive, still no ack
+  assert.ok(core.unackedBacklog() >= 50);
+  core.step(rx(status("node2", 7, 3)), 5_100);
+  assert.equal(core.unackedBacklog(), 0, "late for over a deadtime: ignored");
+  // It acks again: counted again from then on.
+  core.step(ack(core.snapshot().lastSeqSent), 5_200);
+  core.step({ kind: "send", msg: Message.of({ t: "app" }) }, 5_300);
+  assert.equal(core.unackedBacklog(), 1);
+});
