@@ -27,7 +27,8 @@ export interface CcmCheckOptions {
 export class CcmChecker implements Observer {
   readonly failures: string[] = [];
   private readonly membersOf = new Map<string, string>();
-  private readonly lastArrival = new Map<string, number>();
+  /** from → to → last arrival (nested: set for every packet, string keys would allocate). */
+  private readonly lastArrival = new Map<string, Map<string, number>>();
   private readonly up = new Set<string>();
   readonly views = new Map<string, View>();
   viewChanges = 0;
@@ -43,7 +44,11 @@ export class CcmChecker implements Observer {
   }
 
   arrived(d: Delivery, now: number): void {
-    if (d.from !== d.to) this.lastArrival.set(`${d.from}>${d.to}`, now);
+    if (d.from !== d.to) {
+      let tos = this.lastArrival.get(d.from);
+      if (!tos) this.lastArrival.set(d.from, tos = new Map());
+      tos.set(d.to, now);
+    }
     this.liveness.arrived(d, now);
   }
 
@@ -100,7 +105,7 @@ export class CcmChecker implements Observer {
     for (const a of v.members) {
       for (const b of v.members) {
         if (a === b || !this.up.has(a) || !this.up.has(b)) continue;
-        const heard = this.lastArrival.get(`${a}>${b}`);
+        const heard = this.lastArrival.get(a)?.get(b);
         const gap = heard === undefined ? Infinity : now - heard;
         if (gap > window) {
           this.fail(

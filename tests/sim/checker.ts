@@ -38,8 +38,11 @@ export class Checker implements Observer {
   private readonly lastGen = new Map<string, number>();
   private readonly startedAt = new Map<string, number>();
   private readonly crashedAt = new Map<string, number>();
-  /** `${x}>${y}` → last time x received a packet of y's current generation. */
-  private readonly lastHeard = new Map<string, number>();
+  /**
+   * x → y → last time x received a packet of y's current generation (nested maps: updated
+   * for every packet, where "x>y" string keys would allocate).
+   */
+  private readonly lastHeard = new Map<string, Map<string, number>>();
   /** `${x}>${y}` → x's view of y. */
   readonly view = new Map<string, NodeStatus>();
   private readonly pendingCrash: PendingCrash[] = [];
@@ -63,9 +66,7 @@ export class Checker implements Observer {
     this.lastGen.set(node, generation);
     this.startedAt.set(node, now);
     this.crashedAt.delete(node);
-    for (const k of [...this.lastHeard.keys()]) {
-      if (k.startsWith(`${node}>`)) this.lastHeard.delete(k);
-    }
+    this.lastHeard.delete(node);
     for (const k of [...this.view.keys()]) if (k.startsWith(`${node}>`)) this.view.delete(k);
     // A restart cancels crash checks about it (it is (d)'s business now).
     for (let i = this.pendingCrash.length - 1; i >= 0; i--) {
@@ -100,7 +101,10 @@ export class Checker implements Observer {
   arrived(d: Delivery, now: number): void {
     if (d.from === d.to) return;
     const hg = parseInt(d.msg.get("hg") ?? "", 16);
-    if (hg === this.lastGen.get(d.from)) this.lastHeard.set(`${d.to}>${d.from}`, now);
+    if (hg !== this.lastGen.get(d.from)) return;
+    let ys = this.lastHeard.get(d.to);
+    if (!ys) this.lastHeard.set(d.to, ys = new Map());
+    ys.set(d.from, now);
   }
 
   action(node: string, a: CoreAction, now: number): void {
@@ -115,7 +119,7 @@ export class Checker implements Observer {
     if (st !== "dead") return;
     this.deaths++;
     const yUp = (this.gen.get(y) ?? 0) !== 0;
-    const heard = this.lastHeard.get(`${x}>${y}`);
+    const heard = this.lastHeard.get(x)?.get(y);
     const quiet = heard === undefined
       ? now >= (this.startedAt.get(x) ?? 0) + this.opt.initdeadMs
       : now >= heard + this.opt.deadtimeMs;
@@ -168,7 +172,7 @@ export class Checker implements Observer {
   /** Called after every loop step: overdue crash declarations. */
   checkDeadlines(now: number): void {
     for (const p of this.pendingCrash) {
-      const heard = this.lastHeard.get(`${p.declarer}>${p.crashed}`);
+      const heard = this.lastHeard.get(p.declarer)?.get(p.crashed);
       const due = heard === undefined
         ? (this.startedAt.get(p.declarer) ?? 0) + this.opt.initdeadMs
         : heard + this.opt.deadtimeMs;

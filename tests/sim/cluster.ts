@@ -221,13 +221,13 @@ export class Cluster {
       if (t > until || t === Infinity) break;
       this.clock.advanceTo(t);
       if (tNet === t) {
-        const d = this.network.pop()!.value;
+        const d = this.network.popDelivery()!;
         const dst = this.nodes.get(d.to)!;
         if (!dst.core) continue;
         this.observer.arrived(d, t);
         this.stepNode(dst, { kind: "receive", link: d.link, msg: d.msg });
       } else if (tCtl === t) {
-        this.control.pop()!.value();
+        this.control.popValue()!();
       } else {
         for (const n of this.nodes.values()) {
           if (n.core && n.deadline <= t) this.stepNode(n, { kind: "tick" });

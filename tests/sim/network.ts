@@ -38,8 +38,11 @@ export interface Delivery {
 /** Links, faults, partitions and the in-flight packets. */
 export class Network {
   private readonly inflight = new EventHeap<Delivery>();
-  /** "from>to" (and per link "from>to@link") pairs currently blocked. */
-  private readonly blocked = new Set<string>();
+  /**
+   * from → to → blocked links ("*" = every link). Nested maps, not "from>to" strings: this
+   * is looked up for every copy sent, and string keys cost an allocation each.
+   */
+  private readonly blocked = new Map<string, Map<string, Set<string>>>();
   sentCopies = 0;
   lostCopies = 0;
 
@@ -53,7 +56,11 @@ export class Network {
 
   /** Blocks from→to (one direction) on every link, or only `link`. */
   block(from: string, to: string, link?: string): void {
-    this.blocked.add(link ? `${from}>${to}@${link}` : `${from}>${to}`);
+    let tos = this.blocked.get(from);
+    if (!tos) this.blocked.set(from, tos = new Map());
+    let ls = tos.get(to);
+    if (!ls) tos.set(to, ls = new Set());
+    ls.add(link ?? "*");
   }
 
   /** Blocks both directions between two groups. */
@@ -71,7 +78,9 @@ export class Network {
   }
 
   isBlocked(from: string, to: string, link: string): boolean {
-    return this.blocked.has(`${from}>${to}`) || this.blocked.has(`${from}>${to}@${link}`);
+    if (this.blocked.size === 0) return false;
+    const ls = this.blocked.get(from)?.get(to);
+    return ls !== undefined && (ls.has("*") || ls.has(link));
   }
 
   /** Sends `msg` from `from` to every node in `to` on every link, at `now`. */
@@ -102,5 +111,10 @@ export class Network {
   /** The next packet to arrive (caller has checked its time). */
   pop(): { at: number; value: Delivery } | undefined {
     return this.inflight.pop();
+  }
+
+  /** Like pop(), without the wrapper (the event loop's hot path). */
+  popDelivery(): Delivery | undefined {
+    return this.inflight.popValue();
   }
 }
