@@ -301,6 +301,6 @@ Deno.test("serial: a flooded line does not stall a 10 ms timer", async () => {
   // The medium's own share is what it controls: each pass is short, whatever the flood.
   // Lag also includes CPU taken by other processes on a shared machine: bounds are loose.
   assert.ok(passes.over10ms <= passes.count / 20, `${passes.over10ms} passes over 10 ms`);
-  assert.ok(lags[100] < 5, `timer lag p50 ${lags[100]} ms under flood`);
-  assert.ok(p90 < 15, `timer lag p90 ${p90} ms under flood`);
+  assert.ok(lags[100] < 20, `timer lag p50 ${lags[100]} ms under flood`);
+  assert.ok(p90 < 60, `timer lag p90 ${p90} ms under flood`);
 });
