@@ -10,27 +10,9 @@
  * own share (event heap, network, checkers) is about a quarter of the time.
  */
 import { ccmDefaultNodes, ccmReproCommand, runCcmSeed } from "./ccm_run.ts";
+import { parseSimArgs } from "./cli_args.ts";
 
-function arg(name: string): number | undefined {
-  const i = Deno.args.indexOf(`--${name}`);
-  if (i < 0) return undefined;
-  const v = Number(Deno.args[i + 1]);
-  if (!Number.isInteger(v) || v < 0) {
-    console.error(`--${name} needs a whole number, got '${Deno.args[i + 1] ?? ""}'`);
-    Deno.exit(2);
-  }
-  return v;
-}
-
-const one = arg("seed");
-const nodes = arg("nodes");
-const verbose = Deno.args.includes("--verbose") || one !== undefined;
-if (nodes !== undefined && (nodes < 2 || nodes > 64)) {
-  console.error("--nodes must be between 2 and 64");
-  Deno.exit(2);
-}
-const first = one ?? arg("first") ?? 1;
-const count = one !== undefined ? 1 : arg("seeds") ?? 2000;
+const { first, count, nodes, verbose, single } = parseSimArgs(Deno.args, 2000);
 
 let failed = 0, worst = 0, views = 0;
 const t0 = performance.now();
@@ -45,7 +27,7 @@ for (let seed = first; seed < first + count; seed++) {
         `(${r.formed} formed), converged ${r.convergedAfterMs.toFixed(1)} ms after faults ` +
         `(bound ${r.boundMs} ms)`,
     );
-    if (one !== undefined) { for (const f of r.faults) console.log(`  fault ${f}`); }
+    if (single) { for (const f of r.faults) console.log(`  fault ${f}`); }
   }
   if (r.failures.length) {
     failed++;

@@ -3,27 +3,9 @@
  * cluster simulations; every failing seed prints the one command that reproduces it.
  */
 import { defaultNodes, reproCommand, runSeed } from "./run.ts";
+import { parseSimArgs } from "./cli_args.ts";
 
-function arg(name: string): number | undefined {
-  const i = Deno.args.indexOf(`--${name}`);
-  if (i < 0) return undefined;
-  const v = Number(Deno.args[i + 1]);
-  if (!Number.isInteger(v) || v < 0) {
-    console.error(`--${name} needs a whole number, got '${Deno.args[i + 1] ?? ""}'`);
-    Deno.exit(2);
-  }
-  return v;
-}
-
-const one = arg("seed");
-const nodes = arg("nodes");
-const verbose = Deno.args.includes("--verbose") || one !== undefined;
-if (nodes !== undefined && (nodes < 2 || nodes > 64)) {
-  console.error("--nodes must be between 2 and 64");
-  Deno.exit(2);
-}
-const first = one ?? arg("first") ?? 1;
-const count = one !== undefined ? 1 : arg("seeds") ?? 300;
+const { first, count, nodes, verbose } = parseSimArgs(Deno.args, 300);
 
 let failed = 0;
 const t0 = performance.now();
