@@ -17,7 +17,7 @@ import { BUILTIN_APIAUTH } from "../../src/config/mod.ts";
 import { Message } from "../../src/wire/message.ts";
 import { FixtureCluster, tempSocketDir } from "./cluster_fixture.ts";
 
-const CL_STATUS = "/usr/bin/cl_status";
+import { CL_STATUS, clStatus } from "../helpers/hb_client.ts";
 
 function missing(): string | undefined {
   try {
@@ -30,24 +30,6 @@ function missing(): string | undefined {
 }
 const why = missing();
 if (why !== undefined) console.log(`cl_status interop tests ignored: ${why}`);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function clStatus(dir: string, ...args: string[]): Promise<Run> {
-  const script = 'mkdir -p /run/heartbeat && mount --bind "$0" /run/heartbeat && exec ' +
-    CL_STATUS + ' "$@"';
-  const out = await new Deno.Command("unshare", {
-    args: ["--mount", "--propagation", "private", "sh", "-c", script, dir, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 /** Real 3.0.6 answers: [args, stdout, exit code, stderr text or undefined for none]. */
 const REAL: [string[], string, number, string | undefined][] = [

@@ -24,10 +24,10 @@ import { ApiClient } from "../../src/api/mod.ts";
 import { Message } from "../../src/wire/message.ts";
 import { netnsUnavailable, TestLan } from "../helpers/netns.ts";
 import { inNamespace } from "../helpers/netns_extra.ts";
+import { CL_STATUS, heartbeatClient } from "../helpers/hb_client.ts";
 import { type NodeProc, nodeStatus, startNode, stopNode, waitStatus } from "../helpers/nodes.ts";
 
 const BIN = "/usr/libexec/heartbeat";
-const CL_STATUS = "/usr/bin/cl_status";
 
 function missing(): string | undefined {
   for (const f of [`${BIN}/api_test`, `${BIN}/ipfail`, `${BIN}/dopd`, CL_STATUS]) {
@@ -40,8 +40,6 @@ function missing(): string | undefined {
   return undefined;
 }
 
-const BIND = 'mkdir -p /run/heartbeat && mount --bind "$0" /run/heartbeat && exec "$@"';
-
 /** A Heartbeat client started against a node's run dir, with its output collected. */
 interface Client {
   child: Deno.ChildProcess;
@@ -51,13 +49,7 @@ interface Client {
 }
 
 function startClient(runDir: string, cmd: string, args: string[] = []): Client {
-  // unshare and sh exec into the client, so child.pid is the client's own pid.
-  const child = new Deno.Command("unshare", {
-    args: ["--mount", "--propagation", "private", "sh", "-c", BIND, runDir, cmd, ...args],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = heartbeatClient(runDir, cmd, args, { stdin: "null" }).spawn();
   let out = "";
   const dec = new TextDecoder();
   const drain = async (s: ReadableStream<Uint8Array>) => {

@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { ApiClient } from "../../src/api/mod.ts";
 import { Message } from "../../src/wire/message.ts";
+import { CL_STATUS, clStatus } from "../helpers/hb_client.ts";
 import { nodeStatus, startNode, stopNode, testPort, waitStatus } from "../helpers/nodes.ts";
 
-const CL_STATUS = "/usr/bin/cl_status";
 const haveClStatus = (() => {
   try {
     return Deno.statSync(CL_STATUS).isFile;
@@ -16,19 +16,6 @@ const haveClStatus = (() => {
     return false;
   }
 })();
-
-async function clStatus(runDir: string, ...args: string[]) {
-  // cl_status has /run/heartbeat/register compiled in: show it our run dir there.
-  const script = 'mkdir -p /run/heartbeat && mount --bind "$0" /run/heartbeat && exec ' +
-    CL_STATUS + ' "$@"';
-  const out = await new Deno.Command("unshare", {
-    args: ["--mount", "--propagation", "private", "sh", "-c", script, runDir, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 function haCf(me: number, peer: number, port: number): string {
   return `node e1 e2\nucast 127.0.0.${me} 127.0.0.${peer}\nudpport ${port}\n` +

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { nodeStatus, sleep, startNode, stopNode, waitStatus } from "../helpers/nodes.ts";
 import type { StatusReport } from "../../src/daemon/status_types.ts";
 import { PtyPair } from "./serial_pty.ts";
+import { CL_STATUS, clStatus as runClStatus } from "../helpers/hb_client.ts";
 
 /**
  * Serial lines carry classic text (all Heartbeat sends there); the daemon must accept it
@@ -39,18 +40,11 @@ function haCf(device: string): string {
 async function clStatus(runDir: string, ...args: string[]): Promise<string | undefined> {
   if (Deno.uid() !== 0) return undefined;
   try {
-    Deno.statSync("/usr/bin/cl_status");
+    Deno.statSync(CL_STATUS);
   } catch {
     return undefined;
   }
-  const script = 'mkdir -p /run/heartbeat && mount --bind "$0" /run/heartbeat && ' +
-    'exec /usr/bin/cl_status "$@"';
-  const o = await new Deno.Command("unshare", {
-    args: ["--mount", "--propagation", "private", "sh", "-c", script, runDir, ...args],
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  return new TextDecoder().decode(o.stdout);
+  return (await runClStatus(runDir, ...args)).stdout;
 }
 
 const bothActive = (r: StatusReport) => r.nodes.every((n) => n.status === "active");
