@@ -83,7 +83,6 @@ export class Daemon {
   #armedAt = Infinity;
   #startedAt = 0;
   #uuidHex = "";
-  #generation = 0;
   #stopping = false;
   #finished = false;
   #stopped!: Promise<void>;
@@ -109,8 +108,7 @@ export class Daemon {
   async start(): Promise<void> {
     const { config } = this.#opts;
     const identity = openStateDir(this.#opts.stateDir, Date.now() / 1000);
-    this.#generation = identity.generation;
-    this.#uuidHex = [...identity.uuid].map((b) => b.toString(16).padStart(2, "0")).join("");
+    this.#uuidHex = hex(identity.uuid);
     this.#media = await openMedia(config, {
       onPacket: (link, bytes, from) => this.#onPacket(link, bytes, from),
       onError: (link, message) => this.#onMediaError(link, message),
@@ -319,7 +317,7 @@ export class Daemon {
       status: n.status,
       lastHeardMsAgo: n.lastHeardAgoMs === null ? null : Math.round(n.lastHeardAgoMs),
       generation: n.generation,
-      uuid: n.uuid ? [...n.uuid].map((b) => b.toString(16).padStart(2, "0")).join("") : null,
+      uuid: n.uuid ? hex(n.uuid) : null,
       links: n.links.map((l) => ({ name: l.name, status: l.status === "up" ? "up" : "dead" })),
     }));
   }
@@ -525,3 +523,8 @@ export class Daemon {
 }
 
 export { MediaError };
+
+/** Bytes as lowercase hex (uuids in status reports). */
+function hex(b: Uint8Array): string {
+  return [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+}
