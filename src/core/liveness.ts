@@ -35,6 +35,12 @@ export interface Heard {
 export class Liveness {
   private readonly peers = new Map<string, PeerClock>();
   private initdeadAt = Infinity;
+  /**
+   * A lower bound on the earliest deadline (-Infinity: unknown). It keeps expire() and
+   * nextDeadline() O(1) on the hot path: a step per received packet would otherwise scan
+   * every peer and link, which made 64-node simulations grow with N³.
+   */
+  private bound = -Infinity;
 
   constructor(
     peers: string[],
@@ -56,12 +62,16 @@ export class Liveness {
   /** Starts the initdead window. */
   start(now: number, initdeadMs: number): void {
     this.initdeadAt = now + initdeadMs;
+    this.bound = -Infinity;
   }
 
   /** Uses the peer's advertised deadtime (`dt`) from now on. */
   setDeadtime(node: string, ms: number): void {
     const p = this.peers.get(node);
-    if (p) p.deadtimeMs = ms;
+    if (p && p.deadtimeMs !== ms) {
+      p.deadtimeMs = ms;
+      this.bound = -Infinity;
+    }
   }
 
   deadtimeOf(node: string): number {
@@ -93,6 +103,10 @@ export class Liveness {
     p.warned = false;
     l.lastHeard = now;
     l.status = "up";
+    // Hearing only moves this peer's deadlines later, except from nothing (never, dead, a
+    // new link) to now + warntime/deadtime, which may come before every other one.
+    const soonest = now + Math.min(this.warntimeMs, p.deadtimeMs);
+    if (soonest < this.bound) this.bound = soonest;
     return { nodeRevived, linkUp };
   }
 
@@ -104,6 +118,7 @@ export class Liveness {
 
   /** Deadlines reached at `now`, each reported once. */
   expire(now: number): Expiry[] {
+    if (now < this.bound) return [];
     const out: Expiry[] = [];
     for (const [node, p] of this.peers) {
       if (p.state === "alive" && p.lastHeard !== null) {
@@ -133,11 +148,20 @@ export class Liveness {
         }
       }
     }
+    this.bound = this.scanDeadline();
     return out;
   }
 
-  /** The earliest monotonic time at which expire() has something to report. */
+  /**
+   * The earliest monotonic time at which expire() may have something to report: never later
+   * than the true deadline, at most one early wake-up after which it is exact again.
+   */
   nextDeadline(): number {
+    if (this.bound === -Infinity) this.bound = this.scanDeadline();
+    return this.bound;
+  }
+
+  private scanDeadline(): number {
     let t = Infinity;
     for (const p of this.peers.values()) {
       if (p.state === "alive" && p.lastHeard !== null) {

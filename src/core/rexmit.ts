@@ -22,6 +22,8 @@ export type RexmitDue =
 /** Timers for outstanding retransmission requests. */
 export class RexmitScheduler {
   private readonly pending = new Map<string, Pending>();
+  /** A lower bound on the earliest nextAt: due() is O(1) until then (one step per packet). */
+  private bound = Infinity;
 
   constructor(
     private readonly intervalMs: number,
@@ -35,7 +37,10 @@ export class RexmitScheduler {
   /** Schedules the first request for `seq` from `node` at `at`. */
   add(node: string, seq: number, at: number): void {
     const key = `${node}\0${seq}`;
-    if (!this.pending.has(key)) this.pending.set(key, { node, seq, nextAt: at, attempts: 0 });
+    if (!this.pending.has(key)) {
+      this.pending.set(key, { node, seq, nextAt: at, attempts: 0 });
+      if (at < this.bound) this.bound = at;
+    }
   }
 
   remove(node: string, seq: number): void {
@@ -48,6 +53,7 @@ export class RexmitScheduler {
 
   /** Requests to send and holes to give up at `now`, in (node, seq) order. */
   due(now: number): RexmitDue[] {
+    if (now < this.bound) return [];
     const out: RexmitDue[] = [];
     for (const [k, p] of this.pending) {
       if (p.nextAt > now) continue;
@@ -60,11 +66,16 @@ export class RexmitScheduler {
         out.push({ kind: "request", node: p.node, seq: p.seq });
       }
     }
+    this.bound = this.scanDeadline();
     return out.sort((a, b) => a.node < b.node ? -1 : a.node > b.node ? 1 : a.seq - b.seq);
   }
 
-  /** Earliest time a request is due, or Infinity. */
+  /** Earliest time a request may be due (never later than the truth), or Infinity. */
   nextDeadline(): number {
+    return this.bound;
+  }
+
+  private scanDeadline(): number {
     let t = Infinity;
     for (const p of this.pending.values()) if (p.nextAt < t) t = p.nextAt;
     return t;
