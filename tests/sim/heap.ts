@@ -39,6 +39,11 @@ export class EventHeap<T> {
     return this.n ? this.at[0] : Infinity;
   }
 
+  /** The earliest entry's value, left in place. */
+  peekValue(): T | undefined {
+    return this.n ? this.values[0] : undefined;
+  }
+
   pop(): { at: number; value: T } | undefined {
     if (!this.n) return undefined;
     const at = this.at[0];
