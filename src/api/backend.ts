@@ -4,6 +4,7 @@
  */
 
 import type { Message } from "../wire/message.ts";
+import type { MembershipView } from "./membership.ts";
 
 /** Node kinds as the API names them (hb_api.c api_nodetype). */
 export type ApiNodeType = "normal" | "ping" | "unknown";
@@ -53,6 +54,11 @@ export interface ApiBackend {
   version(): string;
   /** `getrsc` answer (`none`, `local`, `foreign`, `all`); undefined = resources not managed. */
   resources(): string | undefined;
+  /**
+   * The current membership view (our CCM), or undefined before the first one. Subscribers
+   * get it at subscribe time; the daemon reports later ones with `ApiServer.membershipChanged`.
+   */
+  membership(): MembershipView | undefined;
   /**
    * Sends a client's message to the cluster: the daemon adds src/seq/hg/ts/ld/ttl/auth, sends
    * it to `dest` (one node) or everyone, and — like Heartbeat — also delivers it to local

@@ -2,11 +2,21 @@
  * A TypeScript client of the Heartbeat API (the role of lib/hbclient/client_lib.c): sign on,
  * ask questions, send cluster messages, receive messages by type, node/link status callbacks.
  * Works against our server and against real Heartbeat 3.0.6 (same frames, same fields).
+ * Membership views (`membership()`, `onMembership()`) are heartbeat-ts's extension: real
+ * Heartbeat refuses those requests (`badreq`).
  */
 
 import { Message } from "../wire/message.ts";
 import { decodePayload, encodeFrame, FrameDecoder } from "./framing.ts";
 import { REQ, RESULT, T } from "./protocol.ts";
+import {
+  type MembershipEvent,
+  type MembershipView,
+  MEMREQ,
+  parseMembershipEvent,
+  parseViewFields,
+  T_MEMVIEW,
+} from "./membership.ts";
 
 /** Heartbeat's default socket path. */
 export const DEFAULT_API_PATH = "/run/heartbeat/register";
@@ -66,6 +76,7 @@ export class ApiClient {
   #typeHandlers = new Map<string, (m: Message) => void>();
   #nodeHandler: ((node: string, status: string) => void) | undefined;
   #linkHandler: ((node: string, link: string, status: string) => void) | undefined;
+  #membershipHandler: ((e: MembershipEvent) => void) | undefined;
   #closed = false;
   #lock: Promise<unknown> = Promise.resolve();
 
@@ -320,6 +331,32 @@ export class ApiClient {
     this.#linkHandler = cb;
   }
 
+  /**
+   * The daemon's current membership view (heartbeat-ts only), or undefined before its first
+   * one. A `badreq` error means the daemon does not deliver views (real Heartbeat).
+   */
+  async membership(): Promise<ApiResult<MembershipView | undefined>> {
+    const r = await this.query(MEMREQ.QUERY);
+    if (!r.ok) return noMembership(r.error);
+    const v = parseViewFields(r.value);
+    return v.ok ? { ok: true, value: v.view } : err("badreq", v.error.detail);
+  }
+
+  /**
+   * Membership callback (heartbeat-ts only): subscribes, then `cb` gets the current view
+   * (when there is one) and every change after it, in order. `undefined` unsubscribes.
+   * Views are not queued for `receive()` while a callback is set.
+   */
+  async onMembership(cb: ((e: MembershipEvent) => void) | undefined): Promise<ApiResult<void>> {
+    // Set before asking: the first view follows the reply at once.
+    const before = this.#membershipHandler;
+    this.#membershipHandler = cb;
+    const r = await this.query(cb === undefined ? MEMREQ.UNSUBSCRIBE : MEMREQ.SUBSCRIBE);
+    if (r.ok) return { ok: true, value: undefined };
+    if (this.#membershipHandler === cb) this.#membershipHandler = before;
+    return noMembership(r.error);
+  }
+
   /** The next queued message (optionally of type `t`), waiting up to `timeoutMs`. */
   receive(t?: string, timeoutMs = this.#timeoutMs): Promise<Message | undefined> {
     return this.#await((m) => t === undefined || m.get("t") === t, timeoutMs);
@@ -385,6 +422,11 @@ export class ApiClient {
       if (t === T.IFSTATUS && this.#linkHandler) {
         return this.#linkHandler(m.get("node") ?? "", m.get("ifname") ?? "", m.get("st") ?? "");
       }
+      if (t === T_MEMVIEW && this.#membershipHandler) {
+        const e = parseMembershipEvent(m);
+        // A malformed view is queued like any unknown message rather than lost silently.
+        if (e.ok) return this.#membershipHandler(e.event);
+      }
       const h = this.#typeHandlers.get(t);
       if (h) return h(m);
     }
@@ -433,6 +475,16 @@ function signonInfo(m: Message): SignonInfo {
     version: m.get("hbversion"),
     logFacility: lf === undefined ? undefined : Number(lf),
   };
+}
+
+/** A refusal of a membership request, explained: real Heartbeat does not know it. */
+function noMembership(e: ApiClientError): { ok: false; error: ApiClientError } {
+  if (e.code !== "badreq") return { ok: false, error: e };
+  return err(
+    "badreq",
+    `${e.detail}: this daemon does not deliver membership views (real Heartbeat, or a ` +
+      `heartbeat-ts older than membership views)`,
+  );
 }
 
 function field(r: ApiResult<Message>, name: string): ApiResult<string> {

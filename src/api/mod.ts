@@ -12,6 +12,8 @@
  *   // peer reports a new status (init/up/active): server.deliver(peerStatusMsg)
  *   // we declare a node dead: server.nodeStatusChanged(node, "dead")
  *   // a link changes: server.linkStatusChanged(node, link, "up" | "dead")
+ *   // the CCM installs a view: server.membershipChanged(view, reason)  (subscribers only;
+ *   //   backend.membership() answers queries and the view sent at subscribe time)
  *   // shutdown: await server.close()
  */
 export type { ApiBackend, ApiLink, ApiNode, ApiNodeType, ApiTimings } from "./backend.ts";
@@ -41,3 +43,13 @@ export {
 } from "./apiauth.ts";
 export { encodeFrame, FrameDecoder, type FrameError, framePayload } from "./framing.ts";
 export { Treatment } from "./protocol.ts";
+export {
+  type MembershipEvent,
+  type MembershipParseError,
+  type MembershipView,
+  membershipViewMessage,
+  MEMREQ,
+  parseMembershipEvent,
+  parseViewFields,
+  T_MEMVIEW,
+} from "./membership.ts";

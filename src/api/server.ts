@@ -33,6 +33,7 @@ import {
   Treatment,
 } from "./protocol.ts";
 import * as Q from "./queries.ts";
+import { addViewFields, type MembershipView, membershipViewMessage, MEMREQ } from "./membership.ts";
 import { describeEnd, type EndReason, Session } from "./session.ts";
 
 /** Where log lines go. */
@@ -87,6 +88,10 @@ export interface ApiServerStats {
   undeliverable: number;
   /** Times client input was paused for flow control (`setInputPaused(true)`). */
   inputPauses: number;
+  /** Clients subscribed to membership views (`hbts_memsub`). */
+  membershipSubscribers: number;
+  /** View messages queued to subscribers. */
+  membershipViewsSent: number;
 }
 
 /** Why the server could not listen. */
@@ -114,6 +119,10 @@ interface Client {
   badInARow: number;
   signonTimer: ReturnType<typeof setTimeout> | undefined;
   removeReason: string | undefined;
+  /** Subscribed to membership views (our extension; real clients never ask). */
+  membership: boolean;
+  /** Id of the last view sent to this client, so one view is never sent twice. */
+  lastViewId: string | undefined;
 }
 
 /** Linux signal numbers a client may ask for with `setsignal` (no SIGKILL/SIGSTOP). */
@@ -159,6 +168,8 @@ export class ApiServer {
     stalledDisconnects: 0,
     undeliverable: 0,
     inputPauses: 0,
+    membershipSubscribers: 0,
+    membershipViewsSent: 0,
   };
   #serial = 0;
   #generation = 0;
@@ -327,6 +338,23 @@ export class ApiServer {
     return this.deliver(nodeStatusMessage(node, status, Date.now(), info));
   }
 
+  /**
+   * A new membership view was installed: sends `t=hbts_memview` to every subscribed client
+   * (and to nobody else). Returns how many clients it was queued to.
+   */
+  membershipChanged(view: MembershipView, reason?: string): number {
+    if (this.#closed) return 0;
+    let frame: Uint8Array | undefined;
+    let count = 0;
+    for (const c of this.#clients.values()) {
+      if (!c.signedOn || !c.membership || c.removeReason !== undefined) continue;
+      if (c.lastViewId === view.id) continue;
+      frame ??= encodeFrame(membershipViewMessage(this.#backend.localNode(), view, reason));
+      if (this.#sendView(c, view, frame)) count++;
+    }
+    return count;
+  }
+
   /** Tells clients a link's status changed (`t=ifstat node= ifname= st=`). */
   linkStatusChanged(node: string, link: string, status: string): number {
     return this.deliver(linkStatusMessage(node, link, status));
@@ -416,6 +444,8 @@ export class ApiServer {
       badInARow: 0,
       signonTimer: undefined,
       removeReason: undefined,
+      membership: false,
+      lastViewId: undefined,
     };
     const session = new Session(conn, {
       maxFrame: this.#opts.maxFrame,
@@ -453,6 +483,7 @@ export class ApiServer {
     }
     c.signedOn = false;
     this.#stats.signedOn--;
+    if (c.membership) this.#stats.membershipSubscribers--;
     if ((c.desiredTypes & DEBUG_TREATMENTS) !== 0) this.#debugClients--;
     const reason = c.removeReason ?? (r.kind === "eof" ? "EOF" : describeEnd(r));
     const level = r.kind === "eof" || c.removeReason === REQ.SIGNOFF ? "debug" : "warn";
@@ -692,6 +723,12 @@ export class ApiServer {
         return this.#reply(c, Q.getNodeName(b, msg));
       case REQ.CLIENTSTATUS:
         return this.#clientStatus(c, msg);
+      case MEMREQ.QUERY:
+        return this.#membershipQuery(c);
+      case MEMREQ.SUBSCRIBE:
+        return this.#membershipSubscribe(c, true);
+      case MEMREQ.UNSUBSCRIBE:
+        return this.#membershipSubscribe(c, false);
       case REQ.SET_SENDQLEN: {
         const n = Number(msg.get("sendqlen"));
         if (Number.isInteger(n) && n > 0) {
@@ -736,6 +773,58 @@ export class ApiServer {
     }
     c.signal = sig;
     this.#reply(c, response(REQ.SETSIGNAL, [], RESULT.OK));
+  }
+
+  #membershipQuery(c: Client): void {
+    const view = this.#currentView();
+    const m = Message.of({ t: T.APIRESP, reqtype: MEMREQ.QUERY });
+    m.set("node", this.#backend.localNode());
+    if (view === undefined) m.set("view", "none");
+    else addViewFields(m, view);
+    m.set("result", RESULT.OK);
+    this.#reply(c, m);
+  }
+
+  /** Replies first, then (subscribing) sends the current view, so it follows the reply. */
+  #membershipSubscribe(c: Client, on: boolean): void {
+    const reqtype = on ? MEMREQ.SUBSCRIBE : MEMREQ.UNSUBSCRIBE;
+    // Every subscribe gets the current view again (a client may have replaced its callback).
+    c.lastViewId = undefined;
+    if (on !== c.membership) {
+      c.membership = on;
+      this.#stats.membershipSubscribers += on ? 1 : -1;
+      this.#log(
+        "debug",
+        `API: client ${c.clientId} ${on ? "subscribed to" : "unsubscribed from"} membership`,
+      );
+    }
+    this.#reply(c, response(reqtype, [], RESULT.OK));
+    if (!on) return;
+    const view = this.#currentView();
+    if (view === undefined) return;
+    this.#sendView(
+      c,
+      view,
+      encodeFrame(membershipViewMessage(this.#backend.localNode(), view, "subscribed")),
+    );
+  }
+
+  #sendView(c: Client, view: MembershipView, frame: Uint8Array): boolean {
+    const ok = this.#sendFrame(c, frame);
+    // Remember it even when dropped (full queue): a client that lost a view still gets the
+    // next one, and can ask `hbts_memquery` for the current one.
+    c.lastViewId = view.id;
+    if (ok) this.#stats.membershipViewsSent++;
+    return ok;
+  }
+
+  #currentView(): MembershipView | undefined {
+    try {
+      return this.#backend.membership();
+    } catch (e) {
+      this.#log("error", `API: backend failed to report the membership view: ${e}`);
+      return undefined;
+    }
   }
 
   #clientStatus(c: Client, msg: Message): void {

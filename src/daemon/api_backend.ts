@@ -1,8 +1,9 @@
 /**
  * The daemon's side of the client API: answers the API server's queries from the core's
- * snapshot and the configuration, and hands client messages to the core.
+ * snapshot, the membership core's view and the configuration, and hands client messages to
+ * the core.
  */
-import type { ApiBackend, ApiLink, ApiNode, ApiTimings } from "../api/mod.ts";
+import type { ApiBackend, ApiLink, ApiNode, ApiTimings, MembershipView } from "../api/mod.ts";
 import { parameterValue } from "../config/params.ts";
 import type { Config } from "../config/types.ts";
 import type { CoreSnapshot } from "../core/types.ts";
@@ -16,6 +17,7 @@ export function daemonApiBackend(
   snapshot: () => CoreSnapshot,
   send: (msg: Message, dest: string | undefined) => void,
   pings: () => readonly PingNodeView[] = () => [],
+  view: () => MembershipView | null = () => null,
 ): ApiBackend {
   const fac = config.logging.logfacility === undefined
     ? undefined
@@ -59,6 +61,7 @@ export function daemonApiBackend(
     // Without pacemaker Heartbeat answers getrsc from haresources: `none` when it holds
     // nothing (ipfail exits "No managed resources" on a refusal).
     resources: () => config.pacemaker.mode === "off" ? "none" : undefined,
+    membership: () => view() ?? undefined,
     sendToCluster: (msg: Message) => send(msg, msg.get("dest")),
   };
 }

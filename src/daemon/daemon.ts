@@ -202,6 +202,7 @@ export class Daemon {
       () => this.#core.snapshot(),
       (msg, dest) => this.#step({ kind: "send", msg, dest }),
       () => this.#ping?.snapshot() ?? [],
+      () => this.#ccm.currentView(),
     );
     const r = await ApiServer.listen(`${this.#opts.runDir}/register`, backend, {
       auth,
@@ -450,6 +451,7 @@ export class Daemon {
             `membership: view ${a.view.instance} [${a.view.members.join(" ")}] ` +
               `(leader ${a.view.leader}, ${a.view.quorum ? "quorum" : "NO quorum"}; ${a.reason})`,
           );
+          this.#api?.membershipChanged(a.view, a.reason);
           break;
         case "log":
           if (a.level === "debug") this.#log.debug(1, `membership: ${a.text}`);

@@ -6,6 +6,7 @@
  */
 
 import type { ApiBackend, ApiLink, ApiNode } from "../../src/api/backend.ts";
+import type { MembershipView } from "../../src/api/membership.ts";
 import type { Message } from "../../src/wire/message.ts";
 
 export class FixtureCluster implements ApiBackend {
@@ -28,6 +29,8 @@ export class FixtureCluster implements ApiBackend {
     udpport: "694",
     auto_failback: "legacy",
   };
+  /** The membership view `membership()` reports (none until a test sets one). */
+  view: MembershipView | undefined;
   /** Called for every message the server hands to the cluster. */
   onSend: ((m: Message) => void) | undefined;
 
@@ -54,6 +57,9 @@ export class FixtureCluster implements ApiBackend {
   }
   resources(): string | undefined {
     return "none";
+  }
+  membership(): MembershipView | undefined {
+    return this.view;
   }
   sendToCluster(msg: Message): void {
     this.sent.push(msg);
