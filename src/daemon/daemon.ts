@@ -25,6 +25,7 @@ import type { NodeReport, StatusReport } from "./status_types.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { ApiServer, buildAuthTable, loadIdDb } from "../api/mod.ts";
 import { daemonApiBackend } from "./api_backend.ts";
+import { CcmClientServer, realCcmRespawned } from "../ccmapi/mod.ts";
 import { respawnEntries, Respawner } from "./respawn.ts";
 import {
   isCcmMessage,
@@ -74,6 +75,8 @@ export class Daemon {
   #media: MediaGroup[] = [];
   #control?: ControlServer;
   #api?: ApiServer;
+  /** Heartbeat's CCM client socket, fed from our views (unless the real ccm runs). */
+  #ccmClients?: CcmClientServer;
   #respawn?: Respawner;
   #ping?: PingMedium;
   /** Events raised while executing a step's actions, run after it (the core is not re-entrant). */
@@ -144,6 +147,7 @@ export class Daemon {
     });
     for (const p of prepareRunDir(this.#opts.runDir)) this.#log.warn(p);
     await this.#startApi();
+    this.#startCcmClients();
     this.#startPing();
     this.#startedAt = performance.now();
     this.#log.info(
@@ -215,6 +219,16 @@ export class Daemon {
       );
     }
     this.#api = r.server;
+  }
+
+  #startCcmClients(): void {
+    const { config, runDir } = this.#opts;
+    if (realCcmRespawned(respawnEntries(config).map((e) => e.path))) return;
+    const r = CcmClientServer.listen(`${runDir}/ccm/ccm`, config.nodes, config.localNode, {
+      log: (level, text) => this.#log.log(level, text),
+    });
+    if (r.ok) this.#ccmClients = r.server;
+    else this.#log.warn(`ccm clients not served at ${r.error.path}: ${r.error.detail}`);
   }
 
   /** Resolves when a graceful stop has finished. */
@@ -332,6 +346,7 @@ export class Daemon {
     this.#ping?.close();
     this.#control?.close();
     void this.#api?.close();
+    void this.#ccmClients?.close();
     this.#resolveStopped();
   }
 
@@ -452,6 +467,7 @@ export class Daemon {
               `(leader ${a.view.leader}, ${a.view.quorum ? "quorum" : "NO quorum"}; ${a.reason})`,
           );
           this.#api?.membershipChanged(a.view, a.reason);
+          this.#ccmClients?.viewChanged(a.view);
           break;
         case "log":
           if (a.level === "debug") this.#log.debug(1, `membership: ${a.text}`);
