@@ -8,6 +8,7 @@
 
 import { FrameDecoder } from "./framing.ts";
 import type { FrameError } from "./framing.ts";
+import { ReadCoalescer } from "./read_coalescing.ts";
 
 /** Limits of one session. */
 export interface SessionLimits {
@@ -53,6 +54,9 @@ export class Session {
   /** Resolves when reading may go on; undefined while not paused. */
   #gate: Promise<void> | undefined;
   #openGate: (() => void) | undefined;
+  /** Reads a flooding client in batches (read_coalescing.ts); end() cuts its pause short. */
+  readonly #coalescer = new ReadCoalescer();
+  #pause: { timer: ReturnType<typeof setTimeout>; wake: () => void } | undefined;
   /** Frame cap for this session (set_sendqlen may lower or raise it within the hard cap). */
   queueFrameLimit: number;
   framesIn = 0;
@@ -110,6 +114,7 @@ export class Session {
         return;
       }
       this.#decoder.push(buf.subarray(0, n));
+      let frames = 0;
       for (;;) {
         // One read may hold hundreds of frames: honour a pause between them too.
         if (this.#gate !== undefined) await this.#gate;
@@ -121,7 +126,13 @@ export class Session {
           return;
         }
         this.framesIn++;
+        frames++;
         this.#events.payload(item.payload);
+      }
+      const wait = this.#coalescer.afterRead(frames, performance.now());
+      if (wait > 0) {
+        await new Promise<void>((wake) => this.#pause = { timer: setTimeout(wake, wait), wake });
+        this.#pause = undefined;
       }
     }
   }
@@ -162,6 +173,10 @@ export class Session {
     if (this.#ended) return;
     this.#ended = true;
     this.pause(false);
+    if (this.#pause !== undefined) {
+      clearTimeout(this.#pause.timer);
+      this.#pause.wake();
+    }
     this.#queue = [];
     this.#queuedBytes = 0;
     try {

@@ -1,8 +1,11 @@
 /**
- * The few libc calls the serial medium needs, through Deno FFI (needs `--allow-ffi`).
+ * The few libc calls the serial medium, ICMP ping and UDP send sockets need, through Deno FFI
+ * (needs `--allow-ffi`).
  *
  * Deno has no API for tty devices, so the fd is ours: opened O_NONBLOCK and polled from a
  * timer, never read by a blocking call (which would stall the event loop or pin a worker).
+ * Deno's UDP sockets expose no fd and no IP_MULTICAST_IF / SO_BINDTODEVICE, and each send is
+ * an awaited op: the UDP media send from sockets of their own (udp_socket.ts).
  * Results are plain numbers; -1 comes with `errno()`.
  */
 
@@ -24,6 +27,12 @@ const SYMBOLS = {
   ptsname: { parameters: ["i32"], result: "pointer" },
   strerror: { parameters: ["i32"], result: "pointer" },
   __errno_location: { parameters: [], result: "pointer" },
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
+  // ssize_t read as i32: a datagram is < 64 KiB, and the low half of the return register
+  // holds it (and -1) on every 64-bit ABI; an isize result would be a BigInt per call.
+  sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "i32" },
 } as const;
 
 /** open(2) flags (Linux, all architectures Deno ships for). */
@@ -37,6 +46,7 @@ export const EINTR = 4;
 export const EIO = 5;
 export const EAGAIN = 11;
 export const ENXIO = 6;
+export const ENOBUFS = 105;
 
 export type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 

@@ -8,9 +8,17 @@
  *
  * Extension over Heartbeat: the interface of `ucast`/`bcast`/`mcast` may be given as a local
  * IP address instead of a name (for several nodes on one host's loopback, as in the demo).
+ *
+ * Receiving uses Deno sockets bound to the medium's port. Sending uses sockets of our own
+ * (udp_socket.ts, FFI): one synchronous sendto(2) per datagram instead of an awaited Deno
+ * op, an ephemeral source port as Heartbeat's write sockets have, and the multicast options
+ * Deno cannot set. Without --allow-ffi the receive sockets send, as before, one at a time.
  */
 
 import type { MediaGroup, MediaHandlers } from "./types.ts";
+import { ffiSendAvailable, type SendSocketOptions, UdpSendSocket } from "./udp_socket.ts";
+import { type Destination, SendQueue } from "./udp_send_queue.ts";
+import { isLinkScopeIPv6, parseIPv6, sockaddrIn, sockaddrIn6 } from "./sockaddr.ts";
 export type { MediaHandlers } from "./types.ts";
 
 export type UdpMediumSpec =
@@ -73,45 +81,62 @@ export function isIPv6(s: string): boolean {
   return s.includes(":") && /^[0-9a-fA-F:.]+(%[\w.-]+)?$/.test(s);
 }
 
+/** A bound receive socket (one per local address and port). */
 interface Endpoint {
   socket: Deno.DatagramConn;
   link: string;
-  /** Datagrams waiting for the previous send on this socket to finish (FIFO). */
+  /** Deno-socket sending only (no FFI): datagrams waiting for the previous send (FIFO). */
   queue: { bytes: Uint8Array; route: Route }[];
   sending: boolean;
 }
 
-/** Most datagrams waiting on one socket; beyond it the oldest is dropped and reported. */
+/** Most datagrams waiting on one Deno socket; beyond it the oldest is dropped and reported. */
 const MAX_SEND_QUEUE = 4096;
+
+/** A send socket of our own (FFI) with its in-order queue; shared by routes with equal options. */
+interface Outlet {
+  key: string;
+  socket: UdpSendSocket;
+  queue: SendQueue;
+}
 
 interface Route {
   link: string;
+  /** Where `bytes` leave: our own send socket, or (no FFI) the receive endpoint's socket. */
+  outlet: Outlet | undefined;
   endpoint: Endpoint;
   to: Deno.NetAddr;
+  dest: Destination;
 }
 
 /** The open UDP media of a node. */
 export class UdpMedia implements MediaGroup {
   readonly #endpoints: Endpoint[] = [];
+  readonly #outlets: Outlet[] = [];
   readonly #routes: Route[] = [];
   readonly #handlers: MediaHandlers;
+  /** Send through FFI sockets; false when FFI is not permitted (Deno sockets, slower). */
+  readonly #ffi: boolean;
   #closed = false;
 
-  private constructor(handlers: MediaHandlers) {
+  private constructor(handlers: MediaHandlers, ffi: boolean) {
     this.#handlers = handlers;
+    this.#ffi = ffi;
   }
 
   /**
    * Opens every medium. Throws MediaError naming the medium when a socket cannot be opened
    * (address in use, no such interface): a node that cannot use a configured medium must
-   * not pretend to run.
+   * not pretend to run. `opts.ffi: false` sends through Deno's sockets (as without
+   * --allow-ffi, where that is the fallback).
    */
   static async open(
     specs: readonly UdpMediumSpec[],
     handlers: MediaHandlers,
     ifaces: Deno.NetworkInterfaceInfo[] = Deno.networkInterfaces(),
+    opts: { ffi?: boolean } = {},
   ): Promise<UdpMedia> {
-    const media = new UdpMedia(handlers);
+    const media = new UdpMedia(handlers, opts.ffi ?? ffiSendAvailable());
     try {
       for (const spec of specs) await media.#add(spec, ifaces);
     } catch (e) {
@@ -125,6 +150,16 @@ export class UdpMedia implements MediaGroup {
   /** Link names, in configuration order, without repeats. */
   get links(): string[] {
     return [...new Set(this.#routes.map((r) => r.link))];
+  }
+
+  /** True when datagrams leave through our own FFI send sockets (not Deno's). */
+  get sendsThroughFfi(): boolean {
+    return this.#ffi;
+  }
+
+  /** Datagrams waiting for socket buffer space, over all send sockets (FFI path). */
+  get sendWaiting(): number {
+    return this.#outlets.reduce((n, o) => n + o.queue.waiting, 0);
   }
 
   /** Sends one datagram on every medium. Never throws, never blocks the caller. */
@@ -145,16 +180,22 @@ export class UdpMedia implements MediaGroup {
     if (this.#closed) return;
     this.#closed = true;
     for (const ep of this.#endpoints) if (!ep.sending) closeSocket(ep);
+    for (const o of this.#outlets) o.queue.close();
   }
 
   /**
-   * Queues one datagram; a socket sends one datagram at a time, in order. Sends issued
-   * together without waiting (a node's first status, status and membership report) left the
-   * host in reverse order, and real Heartbeat's sequence tracking cannot take reordering:
-   * it dropped the early seqs as duplicates and kept asking for one it never accepted.
+   * Sends in order: a datagram leaves after every datagram given before it on the same
+   * socket. Sends issued together without waiting (a node's first status, status and
+   * membership report) once left the host in reverse order, and real Heartbeat's sequence
+   * tracking cannot take reordering: it dropped the early seqs as duplicates and kept
+   * asking for one it never accepted.
    */
   #sendOne(r: Route, bytes: Uint8Array): void {
     if (this.#closed) return;
+    if (r.outlet !== undefined) {
+      r.outlet.queue.send(bytes as Uint8Array<ArrayBuffer>, r.dest);
+      return;
+    }
     const ep = r.endpoint;
     if (ep.queue.length >= MAX_SEND_QUEUE) {
       const old = ep.queue.shift()!;
@@ -164,6 +205,7 @@ export class UdpMedia implements MediaGroup {
     if (!ep.sending) this.#drain(ep);
   }
 
+  /** Deno-socket path: one awaited send at a time. */
   async #drain(ep: Endpoint): Promise<void> {
     ep.sending = true;
     while (ep.queue.length > 0) {
@@ -231,6 +273,45 @@ export class UdpMedia implements MediaGroup {
     return ep;
   }
 
+  /** The FFI send socket with these options (opened once), or undefined without FFI. */
+  #outlet(where: string, link: string, opts: SendSocketOptions): Outlet | undefined {
+    if (!this.#ffi) return undefined;
+    const key = JSON.stringify(opts);
+    const found = this.#outlets.find((o) => o.key === key);
+    if (found) return found;
+    const socket = UdpSendSocket.open(opts);
+    if (typeof socket === "string") {
+      throw new MediaError(`${where}: cannot open a UDP send socket: ${socket}`);
+    }
+    const queue = new SendQueue(
+      (bytes, to) => socket.sendTo(bytes, to.addr),
+      (_to, text) => {
+        if (!this.#closed) this.#handlers.onError(link, text);
+      },
+      () => socket.close(),
+    );
+    const o: Outlet = { key, socket, queue };
+    this.#outlets.push(o);
+    return o;
+  }
+
+  #route(
+    link: string,
+    endpoint: Endpoint,
+    outlet: Outlet | undefined,
+    to: Deno.NetAddr,
+    scope = 0,
+  ) {
+    const addr = to.hostname.includes(":")
+      ? sockaddrIn6(to.hostname, to.port, scope)
+      : sockaddrIn(to.hostname, to.port);
+    if (addr === null) {
+      throw new MediaError(`link ${link}: ${to.hostname} is not an IP address`);
+    }
+    const dest: Destination = { addr, text: `${to.hostname}:${to.port}` };
+    this.#routes.push({ link, outlet, endpoint, to, dest });
+  }
+
   async #add(spec: UdpMediumSpec, ifaces: Deno.NetworkInterfaceInfo[]): Promise<void> {
     const where = `${spec.kind} ${spec.iface}`;
     let info: IfaceInfo;
@@ -240,20 +321,29 @@ export class UdpMedia implements MediaGroup {
       throw new MediaError(`${where}: ${(e as Error).message}`);
     }
     const link = spec.iface;
+    // Heartbeat binds its write sockets to the medium's device; a literal address has none.
+    const device = isIPv4(spec.iface) || isIPv6(spec.iface) ? undefined : spec.iface;
     switch (spec.kind) {
       case "ucast": {
         if (!info.v4) throw new MediaError(`${where}: interface has no IPv4 address`);
         // A ucast line naming one of our own addresses is skipped (shared ha.cf files).
         if (isLocalAddress(spec.peer, ifaces) || spec.peer === info.v4.address) return;
         const ep = this.#endpoint(info.v4.address, spec.port, link, true);
-        this.#routes.push({ link, endpoint: ep, to: udp(spec.peer, spec.port) });
+        const out = this.#outlet(where, link, { family: 4, bindAddress: info.v4.address, device });
+        this.#route(link, ep, out, udp(spec.peer, spec.port));
         return;
       }
       case "bcast": {
         if (!info.v4) throw new MediaError(`${where}: interface has no IPv4 address`);
         const ep = this.#endpoint("0.0.0.0", spec.port, link, true);
         const to = broadcastAddress(info.v4.address, info.v4.netmask);
-        this.#routes.push({ link, endpoint: ep, to: udp(to, spec.port) });
+        const out = this.#outlet(where, link, {
+          family: 4,
+          bindAddress: info.v4.address,
+          device,
+          broadcast: true,
+        });
+        this.#route(link, ep, out, udp(to, spec.port));
         return;
       }
       case "mcast": {
@@ -266,11 +356,17 @@ export class UdpMedia implements MediaGroup {
         } catch (e) {
           throw new MediaError(`${where}: cannot join ${spec.group}: ${(e as Error).message}`);
         }
-        // Deno has no IP_MULTICAST_IF; Linux picks the outgoing device of a multicast
-        // datagram from the socket's bound source address, so send from a socket bound to
-        // the interface's address (ephemeral port, as Heartbeat's writer does).
-        const out = this.#endpoint(info.v4.address, 0, link, false);
-        this.#routes.push({ link, endpoint: out, to: udp(spec.group, spec.port) });
+        const out = this.#outlet(where, link, {
+          family: 4,
+          bindAddress: info.v4.address,
+          device,
+          multicastV4: { ifaceAddress: info.v4.address, ttl: spec.ttl, loop: spec.loop },
+        });
+        // Without FFI there is no IP_MULTICAST_IF: Linux picks the outgoing device of a
+        // multicast datagram from the socket's bound source address, so send from a Deno
+        // socket bound to the interface's address (ephemeral port, as Heartbeat's writer).
+        const sender = out ? ep : this.#endpoint(info.v4.address, 0, link, false);
+        this.#route(link, sender, out, udp(spec.group, spec.port));
         return;
       }
       case "ucast6": {
@@ -278,7 +374,15 @@ export class UdpMedia implements MediaGroup {
         if (isLocalAddress(peer, ifaces)) return;
         const local = info.v6?.address ?? "::";
         const ep = this.#endpoint(local, spec.port, link, true);
-        this.#routes.push({ link, endpoint: ep, to: udp(peer, spec.port) });
+        const index = ifaceIndex(spec.iface, info);
+        const linkLocal = (a: string) => isLinkScopeIPv6(parseIPv6(a) ?? new Uint8Array(16));
+        const out = this.#outlet(where, link, {
+          family: 6,
+          bindAddress: info.v6?.address,
+          bindScopeId: info.v6 && linkLocal(info.v6.address) ? index : undefined,
+          device,
+        });
+        this.#route(link, ep, out, udp(peer, spec.port), linkLocal(peer) ? index : 0);
         return;
       }
       case "mcast6": {
@@ -290,7 +394,13 @@ export class UdpMedia implements MediaGroup {
         } catch (e) {
           throw new MediaError(`${where}: cannot join ${spec.group}: ${(e as Error).message}`);
         }
-        this.#routes.push({ link, endpoint: ep, to: udp(spec.group, spec.port) });
+        const out = this.#outlet(where, link, {
+          family: 6,
+          device,
+          multicastV6: { ifindex: index, hops: spec.hops, loop: spec.loop },
+        });
+        const scope = isLinkScopeIPv6(parseIPv6(spec.group) ?? new Uint8Array(16)) ? index : 0;
+        this.#route(link, ep, out, udp(spec.group, spec.port), scope);
         return;
       }
     }

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { broadcastAddress, MediaError, resolveIface, UdpMedia } from "../../src/media/udp.ts";
+import { UdpSendSocket } from "../../src/media/udp_socket.ts";
+import { sockaddrIn } from "../../src/media/sockaddr.ts";
 
 function collector() {
   const got: { link: string; text: string; from: string }[] = [];
@@ -44,7 +46,12 @@ Deno.test("udp: ucast between two loopback addresses, own-address lines skipped"
     await a.waitFor(1);
     await b.waitFor(1);
     assert.equal(b.got[0].text, "hello");
-    assert.equal(b.got[0].from, `127.0.0.2:${PORT}`);
+    // Sent from the medium's address, from a send socket of its own with an ephemeral
+    // port (as Heartbeat's write sockets), not from the receive socket on udpport.
+    assert.equal(ma.sendsThroughFfi, true);
+    const [host, port] = b.got[0].from.split(":");
+    assert.equal(host, "127.0.0.2");
+    assert.notEqual(Number(port), PORT);
     assert.equal(a.got[0].text, "back");
     assert.equal(a.got.length, 1);
   } finally {
@@ -103,4 +110,56 @@ Deno.test("udp: broadcast address and interface resolution", () => {
     },
   ]);
   assert.deepEqual(info.v4, { address: "10.1.2.3", netmask: "255.255.0.0" });
+});
+
+Deno.test("udp: without FFI the receive socket sends, from udpport", async () => {
+  const b = collector();
+  const ma = await UdpMedia.open(
+    [{ kind: "ucast", iface: "127.0.0.2", peer: "127.0.0.3", port: PORT + 3 }],
+    collector().handlers,
+    Deno.networkInterfaces(),
+    { ffi: false },
+  );
+  const mb = await UdpMedia.open([
+    { kind: "ucast", iface: "127.0.0.3", peer: "127.0.0.2", port: PORT + 3 },
+  ], b.handlers);
+  try {
+    assert.equal(ma.sendsThroughFfi, false);
+    ma.send(new TextEncoder().encode("old path"));
+    await b.waitFor(1);
+    assert.equal(b.got[0]?.text, "old path");
+    assert.equal(b.got[0].from, `127.0.0.2:${PORT + 3}`);
+  } finally {
+    ma.close();
+    mb.close();
+  }
+});
+
+Deno.test("udp send socket: bound source address, broadcast needs SO_BROADCAST", async () => {
+  const rx = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.8", port: 0 });
+  const s = UdpSendSocket.open({ family: 4, bindAddress: "127.0.0.7" });
+  assert.ok(typeof s !== "string", String(s));
+  try {
+    const to = sockaddrIn("127.0.0.8", (rx.addr as Deno.NetAddr).port)!;
+    assert.equal(s.sendTo(new TextEncoder().encode("direct"), to), 0);
+    const [data, from] = await rx.receive();
+    assert.equal(new TextDecoder().decode(data), "direct");
+    assert.equal((from as Deno.NetAddr).hostname, "127.0.0.7");
+    // The kernel refuses a broadcast destination before anything leaves: EACCES (13).
+    assert.equal(s.sendTo(new Uint8Array(4), sockaddrIn("255.255.255.255", 9)!), 13);
+  } finally {
+    s.close();
+    rx.close();
+  }
+  assert.equal(s.sendTo(new Uint8Array(1), sockaddrIn("127.0.0.8", 9)!), 9, "EBADF once closed");
+});
+
+Deno.test("udp send socket: open failures are sentences naming the step", () => {
+  const notMine = UdpSendSocket.open({ family: 4, bindAddress: "192.0.2.1" });
+  assert.equal(typeof notMine, "string");
+  assert.match(notMine as string, /^bind 192\.0\.2\.1: Cannot assign requested address/);
+  const wrongFamily = UdpSendSocket.open({ family: 6, bindAddress: "127.0.0.1" });
+  assert.equal(wrongFamily, "bind: 127.0.0.1 is not an IPv6 address");
+  const noDevice = UdpSendSocket.open({ family: 4, device: "nosuch0" });
+  assert.match(String(noDevice), /^SO_BINDTODEVICE nosuch0: No such device/);
 });
