@@ -11,7 +11,6 @@
  *      every broadcast (and message addressed to the receiver) is delivered;
  *  (d) a quick restart never shows a dead status in between.
  */
-import { hex } from "../../src/core/fields.ts";
 import type { CoreAction, NodeStatus } from "../../src/core/types.ts";
 import type { Observer } from "./cluster.ts";
 import type { Delivery } from "./network.ts";
@@ -37,8 +36,6 @@ export class Checker implements Observer {
   private readonly gen = new Map<string, number>();
   /** Latest generation per node, kept after a crash: its packets still in flight count. */
   private readonly lastGen = new Map<string, number>();
-  /** lastGen as the core writes `hg` (hex): compared per packet without parsing. */
-  private readonly lastGenHex = new Map<string, string>();
   private readonly startedAt = new Map<string, number>();
   private readonly crashedAt = new Map<string, number>();
   /**
@@ -67,7 +64,6 @@ export class Checker implements Observer {
   started(node: string, generation: number, now: number): void {
     this.gen.set(node, generation);
     this.lastGen.set(node, generation);
-    this.lastGenHex.set(node, hex(generation));
     this.startedAt.set(node, now);
     this.crashedAt.delete(node);
     this.lastHeard.delete(node);
@@ -104,7 +100,7 @@ export class Checker implements Observer {
 
   arrived(d: Delivery, now: number): void {
     if (d.from === d.to) return;
-    if (d.msg.get("hg") !== this.lastGenHex.get(d.from)) return;
+    if (d.gen !== this.lastGen.get(d.from)) return;
     let ys = this.lastHeard.get(d.to);
     if (!ys) this.lastHeard.set(d.to, ys = new Map());
     ys.set(d.from, now);

@@ -66,6 +66,11 @@ export class SimNode {
   constructor(readonly name: string, readonly uuid: Uint8Array) {}
 }
 
+/** The generation (`hg`) node `n`'s current core runs with. */
+function coreGeneration(n: SimNode): number {
+  return 1000 + n.generation;
+}
+
 export class Cluster {
   readonly nodes = new Map<string, SimNode>();
   private readonly control = new EventHeap<() => void>();
@@ -111,7 +116,7 @@ export class Cluster {
     const cfg: CoreConfig = {
       self: name,
       selfUuid: n.uuid,
-      generation: 1000 + n.generation,
+      generation: coreGeneration(n),
       nodes: this.names,
       links: this.network.links,
       hopfudge: 1,
@@ -180,7 +185,9 @@ export class Cluster {
     this.steps++;
     for (const a of actions) {
       this.observer.action(n.name, a, now);
-      if (a.kind === "transmit") this.network.send(n.name, this.names, a.msg, now);
+      if (a.kind === "transmit") {
+        this.network.send(n.name, this.names, a.msg, now, coreGeneration(n));
+      }
       if (n.ccm) {
         const ev = membershipEventFromCore(a);
         if (ev) this.stepCcm(n, ev);

@@ -30,6 +30,8 @@ export const QUIET: LinkFaults = {
 
 export interface Delivery {
   from: string;
+  /** The sender's generation (`hg`) when it sent: ground truth, no parsing per copy. */
+  gen: number;
   to: string;
   link: string;
   msg: Message;
@@ -83,8 +85,8 @@ export class Network {
     return ls !== undefined && (ls.has("*") || ls.has(link));
   }
 
-  /** Sends `msg` from `from` to every node in `to` on every link, at `now`. */
-  send(from: string, to: readonly string[], msg: Message, now: number): void {
+  /** Sends `msg` from `from` (generation `gen`) to every node in `to` on every link, at `now`. */
+  send(from: string, to: readonly string[], msg: Message, now: number, gen = 0): void {
     for (const link of this.links) {
       const f = this.faults.get(link)!;
       for (const dst of to) {
@@ -98,7 +100,7 @@ export class Network {
         for (let c = 0; c < copies; c++) {
           let d = f.delayMs + this.rng.real(0, f.jitterMs);
           if (this.rng.chance(f.reorder)) d += this.rng.real(0, f.reorderMs);
-          this.inflight.push(now + d, { from, to: dst, link, msg });
+          this.inflight.push(now + d, { from, gen, to: dst, link, msg });
         }
       }
     }
