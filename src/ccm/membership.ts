@@ -57,6 +57,7 @@ interface Accepted {
 export class MembershipCore {
   private readonly configured: Set<string>;
   private readonly alive = new Set<string>();
+  private selfHears: ReadonlySet<string> | null = null;
   /** Newest generation seen per peer (from any delivered CCM message). */
   private readonly peerGen = new Map<string, number>();
   private readonly reports = new Map<string, Report>();
@@ -143,6 +144,7 @@ export class MembershipCore {
     if (isAlive === this.alive.has(node)) return;
     if (isAlive) this.alive.add(node);
     else this.alive.delete(node);
+    this.selfHears = null;
     this.reportDue = true;
   }
 
@@ -313,8 +315,9 @@ export class MembershipCore {
     return this.reports.get(node)?.hears ?? new Set();
   };
 
-  private hearsSelf(): Set<string> {
-    return new Set([this.cfg.self, ...this.alive]);
+  /** Who we hear, rebuilt only when `alive` changes: the clique search asks for it O(n) times. */
+  private hearsSelf(): ReadonlySet<string> {
+    return this.selfHears ??= new Set([this.cfg.self, ...this.alive]);
   }
 
   private desiredMembers(): string[] {
