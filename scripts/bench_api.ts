@@ -29,12 +29,15 @@ const { values: opt } = parseArgs({
     "paced-rates": { type: "string", default: "200,1000,5000" },
     only: { type: "string" },
     keepalive: { type: "string", default: "1" },
+    /** Extra ha.cf lines for our nodes, ";"-separated (e.g. "realtime off" to profile). */
+    "hacf-extra": { type: "string", default: "" },
   },
 });
 const N = Number(opt.n);
 const PACED_N = Number(opt["paced-n"]);
 const PACED_RATES = opt["paced-rates"]!.split(",").map(Number);
 const KEEPALIVE = opt.keepalive!;
+const HACF_EXTRA = opt["hacf-extra"]!.split(";").map((l) => l.trim()).filter(Boolean);
 const NSP = Deno.env.get("HBNET_NS") ?? "ab";
 const LAB = Deno.env.get("HBLAB") ?? "/tmp/ablab";
 const HERE = new URL(".", import.meta.url).pathname;
@@ -200,7 +203,8 @@ function startOurs(k: 3 | 4): OurNode {
     `${dir}/ha.cf`,
     `node node3 node4\nucast eth0 10.99.0.${10 + peer}\nudpport 694\n` +
       `keepalive ${KEEPALIVE}\nwarntime 5\ndeadtime 10\ninitdead 20\n` +
-      `apiauth ${CLIENT_ID} uid=root\n`,
+      `apiauth ${CLIENT_ID} uid=root\nlogfile ${dir}/ha.log\n` +
+      HACF_EXTRA.map((l) => `${l}\n`).join(""),
   );
   Deno.writeTextFileSync(`${dir}/authkeys`, "auth 1\n1 sha1 interop-secret\n");
   Deno.chmodSync(`${dir}/authkeys`, 0o600);

@@ -113,6 +113,7 @@ export class Session {
         this.end({ kind: "eof" });
         return;
       }
+      const readAt = performance.now();
       this.#decoder.push(buf.subarray(0, n));
       let frames = 0;
       for (;;) {
@@ -129,7 +130,7 @@ export class Session {
         frames++;
         this.#events.payload(item.payload);
       }
-      const wait = this.#coalescer.afterRead(frames, performance.now());
+      const wait = this.#coalescer.afterRead(frames, readAt, performance.now());
       if (wait > 0) {
         await new Promise<void>((wake) => this.#pause = { timer: setTimeout(wake, wait), wake });
         this.#pause = undefined;
