@@ -9,7 +9,7 @@
  * stream cannot be resynchronised after that, so the caller must disconnect.
  */
 
-import { decodeClassic, encodeClassic } from "../wire/classic.ts";
+import { classicString, decodeClassic } from "../wire/classic.ts";
 import type { DecodeError } from "../wire/errors.ts";
 import type { Message } from "../wire/message.ts";
 import { MAXMSG } from "../wire/limits.ts";
@@ -41,9 +41,26 @@ export function framePayload(payload: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Encodes a message as one API frame (classic text + NUL). Throws only for unencodable names. */
+const ascii = new TextEncoder();
+
+/**
+ * Encodes a message as one API frame (classic text + NUL), written straight into the frame:
+ * one allocation per delivered message, not three. Never throws.
+ */
 export function encodeFrame(msg: Message): Uint8Array {
-  return framePayload(encodeClassic(msg, { nul: true }));
+  const text = classicString(msg);
+  const n = text.length + 1; // the NUL: the last byte, already 0
+  const out = new Uint8Array(FRAME_HEADER + n);
+  const body = out.subarray(FRAME_HEADER, FRAME_HEADER + text.length);
+  const r = ascii.encodeInto(text, body);
+  if (r.read !== text.length || r.written !== text.length) {
+    // Bytes above 0x7f: one byte per char (UTF-8 would differ), as fromLatin1 does.
+    for (let i = 0; i < text.length; i++) body[i] = text.charCodeAt(i);
+  }
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, n, true);
+  dv.setUint32(4, FRAME_MAGIC, true);
+  return out;
 }
 
 /** Decodes a frame payload (classic text + optional NUL) into a message. */

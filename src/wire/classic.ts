@@ -85,6 +85,14 @@ export function encodeClassic(msg: Message, opts: ClassicEncodeOptions = {}): Ui
 }
 
 /**
+ * `msg` in classic text form with its markers, as a byte string: what encodeClassic writes,
+ * for callers that place the bytes themselves (API frames). Never throws.
+ */
+export function classicString(msg: Message): string {
+  return classicText(msg, 0, true, true);
+}
+
+/**
  * The exact text Heartbeat's `auth=` digest covers: NOHEAD classic text of every field but
  * `auth`, strings raw (wire.md §5.1). A byte string. Never throws (see encodeClassic).
  */

@@ -36,9 +36,25 @@ const PERCENT = 0x25;
 const ZERO = 0x30;
 
 /** Cursor + first error of one decode; methods return -1 / null after an error. */
+/** Datagrams up to this size are converted to a byte string whole (Reader.text). */
+const WHOLE_TEXT_MAX = 8192;
+
 class Reader {
   err: DecodeError | null = null;
+  /** All of `b` as a byte string, made once: names and values are slices of it. */
+  #text: string | undefined;
   constructor(readonly b: Uint8Array) {}
+
+  /**
+   * b[start..end) as a byte string: a datagram of usual size is converted once and names and
+   * values are substrings (~30 small conversions cost ~3x more); a big one, often mostly
+   * binary (compressed), field by field.
+   */
+  text(start: number, end: number): string {
+    if (this.b.length > WHOLE_TEXT_MAX) return latin1(this.b, start, end);
+    this.#text ??= latin1(this.b);
+    return this.#text.slice(start, end);
+  }
 
   fail(code: DecodeError["code"], offset: number, detail: string): null {
     if (this.err === null) this.err = decodeError(code, offset, detail);
@@ -138,11 +154,11 @@ class Reader {
     while (eq < de && b[eq] !== EQ) eq++;
     if (eq >= de) return this.fail("bad_field", ds, `field at ${ds} has no '='`);
     if (eq === ds + 3) return this.fail("bad_field", ds, `field at ${ds} has an empty name`);
-    const name = latin1(b, ds + 3, eq);
+    const name = this.text(ds + 3, eq);
     const vs = eq + 1;
     switch (type) {
       case FieldType.STRING:
-        return { name, type: 0, value: latin1(b, vs, de) };
+        return { name, type: 0, value: this.text(vs, de) };
       case FieldType.BINARY:
         return { name, type: 1, value: b.slice(vs, de) };
       case FieldType.COMPRESS:
@@ -176,7 +192,7 @@ class Reader {
               `list field "${name}": item at ${p} is not a netstring`,
             );
           }
-          items.push(latin1(b, r[0], r[1]));
+          items.push(this.text(r[0], r[1]));
           p = r[1] + 1;
         }
         return { name, type: 3, value: items };

@@ -9,6 +9,7 @@ import {
   framePayload,
 } from "../../src/api/framing.ts";
 import { Message } from "../../src/wire/message.ts";
+import { encodeClassic } from "../../src/wire/classic.ts";
 
 const latin1 = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
@@ -56,6 +57,16 @@ Deno.test("framing: encodeFrame reproduces the real frame byte for byte", () => 
     gid: "105",
   });
   assert.deepEqual(encodeFrame(m), REAL_SIGNON);
+});
+
+Deno.test("framing: encodeFrame keeps bytes above 0x7f one byte each, as encodeClassic", () => {
+  const m = Message.of({ t: "x", name: "caf\u00e9 \u00ff\u0080", nl: "a\nb" });
+  const f = encodeFrame(m);
+  assert.deepEqual(f, framePayload(encodeClassic(m, { nul: true })));
+  const back = decodePayload(f.subarray(FRAME_HEADER));
+  if (!back.ok) throw new Error(back.error.detail);
+  assert.equal(back.msg.get("name"), "caf\u00e9 \u00ff\u0080");
+  assert.equal(back.msg.get("nl"), "a\nb");
 });
 
 Deno.test("framing: a frame split at every byte boundary decodes once", () => {
