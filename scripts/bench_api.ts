@@ -9,10 +9,14 @@
  * receiver counts them and measures one-way latency from the sender's timestamp.
  *
  *   deno run -A scripts/bench_api.ts [--n 20000] [--paced-n 2000] [--paced-rates 200,1000,5000]
- *                                    [--only ours|real] [--keepalive 1]
+ *                                    [--only ours|real] [--keepalive 1] [--flood-runs 1]
+ *                                    [--hacf-extra "realtime off;..."]
  *
  * "flood" sends as fast as the daemon takes them; the paced runs send at a fixed rate (latency
- * at a load the daemon can carry).
+ * at a load the daemon can carry). `--flood-runs K` repeats the flood (a noisy 2-core machine
+ * needs several runs) and prints the median. For our pair the table also shows what the
+ * daemons' counters say happened meanwhile: retransmissions asked for and packets given up on
+ * ("lost"; any lost packet is a lost message). Our daemons log to $HBLAB/ours{3,4}/ha.log.
  *
  * Needs root, iproute2, gcc, heartbeat, heartbeat-dev, libheartbeat2-dev, cluster-glue-dev,
  * libglib2.0-dev. Namespace prefix: $HBNET_NS (default "ab"), lab: $HBLAB (default /tmp/ablab).
@@ -31,12 +35,14 @@ const { values: opt } = parseArgs({
     keepalive: { type: "string", default: "1" },
     /** Extra ha.cf lines for our nodes, ";"-separated (e.g. "realtime off" to profile). */
     "hacf-extra": { type: "string", default: "" },
+    "flood-runs": { type: "string", default: "1" },
   },
 });
 const N = Number(opt.n);
 const PACED_N = Number(opt["paced-n"]);
 const PACED_RATES = opt["paced-rates"]!.split(",").map(Number);
 const KEEPALIVE = opt.keepalive!;
+const FLOOD_RUNS = Math.max(1, Number(opt["flood-runs"]));
 const HACF_EXTRA = opt["hacf-extra"]!.split(";").map((l) => l.trim()).filter(Boolean);
 const NSP = Deno.env.get("HBNET_NS") ?? "ab";
 const LAB = Deno.env.get("HBLAB") ?? "/tmp/ablab";
@@ -98,7 +104,13 @@ interface Result {
   stalled: boolean;
   /** Times sendclustermsg was refused (channel full) and retried after 100 µs. */
   retries: number;
+  /** Our pair only: retransmissions the receiving node asked for, and packets it gave up on. */
+  rexmits?: number;
+  lost?: number;
 }
+
+/** Reads a cluster's protocol counters (our pair only), to tell what a run cost. */
+type CounterProbe = () => Promise<{ rexmits: number; lost: number }>;
 
 /** Starts a receiver at node 2, then a sender at node 1; returns what the receiver saw. */
 async function measure(
@@ -107,8 +119,10 @@ async function measure(
   exe: string,
   n: number,
   rate: number,
+  probe?: CounterProbe,
 ): Promise<Result> {
   const type = `bench-${Date.now()}`;
+  const before = await probe?.();
   const [rc, ra] = client(2, [exe, "recv", CLIENT_ID, type, String(n), "3000"]);
   const recv = new Deno.Command(rc, { args: ra, env: ENV, stdout: "piped", stderr: "piped" })
     .spawn();
@@ -134,7 +148,10 @@ async function measure(
   const line = buf.trim().split("\n").pop()!;
   const r = JSON.parse(line);
   const span = (r.last_recv_ns - r.first_send_ns) / 1e9;
+  const after = await probe?.();
   return {
+    rexmits: before && after ? after.rexmits - before.rexmits : undefined,
+    lost: before && after ? after.lost - before.lost : undefined,
     label,
     sent: s.sent,
     received: r.received,
@@ -233,6 +250,21 @@ function startOurs(k: 3 | 4): OurNode {
   return { child, runDir };
 }
 
+/** Sums the retransmission and loss counters of our nodes. */
+function ourCounters(nodes: OurNode[]): CounterProbe {
+  return async () => {
+    let rexmits = 0;
+    let lost = 0;
+    for (const n of nodes) {
+      const r = await fetchStatus(n.runDir);
+      if (typeof r === "string") throw new Error(`status of ${n.runDir}: ${r}`);
+      rexmits += r.counters.rexmit_requested ?? 0;
+      lost += r.counters.lost ?? 0;
+    }
+    return { rexmits, lost };
+  };
+}
+
 async function waitOurs(nodes: OurNode[]): Promise<ClientCmd> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
@@ -264,18 +296,33 @@ async function waitOurs(nodes: OurNode[]): Promise<ClientCmd> {
 
 // ---- main -----------------------------------------------------------------------------------
 
+/** "flood", or "flood 1".."flood K" with --flood-runs K. */
+function floodLabels(): string[] {
+  return FLOOD_RUNS === 1
+    ? ["flood"]
+    : Array.from({ length: FLOOD_RUNS }, (_, i) => `flood ${i + 1}`);
+}
+
+/** The flood run of median throughput of one cluster (label prefix), if it ran. */
+function medianFlood(rows: Result[], cluster: string): Result | undefined {
+  const floods = rows.filter((r) => r.label.startsWith(`${cluster}, flood`))
+    .sort((a, b) => a.msgsPerSec - b.msgsPerSec);
+  return floods[Math.floor((floods.length - 1) / 2)];
+}
+
 function table(rows: Result[]): void {
   console.log(
     "| cluster / load | sent | send rate | received | msgs/s | p50 latency | p99 latency | max latency | " +
-      "send refused |",
+      "send refused | rexmit asked / lost |",
   );
-  console.log("|---|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
     const ms = (us: number) => `${(us / 1000).toFixed(2)} ms`;
     console.log(
       `| ${r.label} | ${r.sent}${r.stalled ? " (stalled)" : ""} | ` +
         `${Math.round(r.sent / r.sendSec)}/s | ${r.received} | ${Math.round(r.msgsPerSec)} | ` +
-        `${ms(r.p50us)} | ${ms(r.p99us)} | ${ms(r.maxUs)} | ${r.retries} |`,
+        `${ms(r.p50us)} | ${ms(r.p99us)} | ${ms(r.maxUs)} | ${r.retries} | ` +
+        `${r.rexmits === undefined ? "-" : `${r.rexmits} / ${r.lost}`} |`,
     );
   }
 }
@@ -293,7 +340,7 @@ if (import.meta.main) {
       for (
         const [label, n, rate] of [
           ...PACED_RATES.map((r) => [`${r}/s`, PACED_N, r] as const),
-          ["flood", N, 0] as const,
+          ...floodLabels().map((l) => [l, N, 0] as const),
         ]
       ) {
         const real = await startReal();
@@ -305,13 +352,24 @@ if (import.meta.main) {
       ours.push(startOurs(3), startOurs(4));
       const c = await waitOurs(ours);
       for (const rate of PACED_RATES) {
-        rows.push(await measure(`heartbeat-ts, ${rate}/s`, c, exe, PACED_N, rate));
+        rows.push(
+          await measure(`heartbeat-ts, ${rate}/s`, c, exe, PACED_N, rate, ourCounters(ours)),
+        );
       }
-      rows.push(await measure("heartbeat-ts, flood", c, exe, N, 0));
+      for (const l of floodLabels()) {
+        rows.push(await measure(`heartbeat-ts, ${l}`, c, exe, N, 0, ourCounters(ours)));
+      }
     }
     table(rows);
-    const real = rows.find((r) => r.label === "Heartbeat 3.0.6, flood");
-    const mine = rows.find((r) => r.label === "heartbeat-ts, flood");
+    const real = medianFlood(rows, "Heartbeat 3.0.6");
+    const mine = medianFlood(rows, "heartbeat-ts");
+    for (const m of [real, mine]) {
+      if (m && FLOOD_RUNS > 1) {
+        console.log(
+          `\n${m.label}: median of ${FLOOD_RUNS} floods ${Math.round(m.msgsPerSec)} msgs/s`,
+        );
+      }
+    }
     if (real && mine) {
       console.log(
         `\nthroughput ratio heartbeat-ts / Heartbeat: ${
