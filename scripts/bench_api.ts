@@ -15,8 +15,10 @@
  * "flood" sends as fast as the daemon takes them; the paced runs send at a fixed rate (latency
  * at a load the daemon can carry). `--flood-runs K` repeats the flood (a noisy 2-core machine
  * needs several runs) and prints the median. For our pair the table also shows what the
- * daemons' counters say happened meanwhile: retransmissions asked for and packets given up on
- * ("lost"; any lost packet is a lost message). Our daemons log to $HBLAB/ours{3,4}/ha.log.
+ * daemons' counters say happened meanwhile: retransmissions asked for, packets given up on
+ * ("lost"), and messages dropped because a client's queue was full (a client starved of CPU,
+ * e.g. by other load while the daemons run realtime). Our daemons log to
+ * $HBLAB/ours{3,4}/ha.log.
  *
  * Needs root, iproute2, gcc, heartbeat, heartbeat-dev, libheartbeat2-dev, cluster-glue-dev,
  * libglib2.0-dev. Namespace prefix: $HBNET_NS (default "ab"), lab: $HBLAB (default /tmp/ablab).
@@ -107,10 +109,12 @@ interface Result {
   /** Our pair only: retransmissions the receiving node asked for, and packets it gave up on. */
   rexmits?: number;
   lost?: number;
+  /** Our pair only: messages the daemons dropped because a local client's queue was full. */
+  apiDrops?: number;
 }
 
 /** Reads a cluster's protocol counters (our pair only), to tell what a run cost. */
-type CounterProbe = () => Promise<{ rexmits: number; lost: number }>;
+type CounterProbe = () => Promise<{ rexmits: number; lost: number; apiDrops: number }>;
 
 /** Starts a receiver at node 2, then a sender at node 1; returns what the receiver saw. */
 async function measure(
@@ -152,6 +156,7 @@ async function measure(
   return {
     rexmits: before && after ? after.rexmits - before.rexmits : undefined,
     lost: before && after ? after.lost - before.lost : undefined,
+    apiDrops: before && after ? after.apiDrops - before.apiDrops : undefined,
     label,
     sent: s.sent,
     received: r.received,
@@ -255,13 +260,15 @@ function ourCounters(nodes: OurNode[]): CounterProbe {
   return async () => {
     let rexmits = 0;
     let lost = 0;
+    let apiDrops = 0;
     for (const n of nodes) {
       const r = await fetchStatus(n.runDir);
       if (typeof r === "string") throw new Error(`status of ${n.runDir}: ${r}`);
       rexmits += r.counters.rexmit_requested ?? 0;
       lost += r.counters.lost ?? 0;
+      apiDrops += r.counters.api_dropped ?? 0;
     }
-    return { rexmits, lost };
+    return { rexmits, lost, apiDrops };
   };
 }
 
@@ -313,7 +320,7 @@ function medianFlood(rows: Result[], cluster: string): Result | undefined {
 function table(rows: Result[]): void {
   console.log(
     "| cluster / load | sent | send rate | received | msgs/s | p50 latency | p99 latency | max latency | " +
-      "send refused | rexmit asked / lost |",
+      "send refused | rexmit asked / lost / client queue drops |",
   );
   console.log("|---|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
@@ -322,7 +329,7 @@ function table(rows: Result[]): void {
       `| ${r.label} | ${r.sent}${r.stalled ? " (stalled)" : ""} | ` +
         `${Math.round(r.sent / r.sendSec)}/s | ${r.received} | ${Math.round(r.msgsPerSec)} | ` +
         `${ms(r.p50us)} | ${ms(r.p99us)} | ${ms(r.maxUs)} | ${r.retries} | ` +
-        `${r.rexmits === undefined ? "-" : `${r.rexmits} / ${r.lost}`} |`,
+        `${r.rexmits === undefined ? "-" : `${r.rexmits} / ${r.lost} / ${r.apiDrops}`} |`,
     );
   }
 }
