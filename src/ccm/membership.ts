@@ -72,6 +72,7 @@ export class MembershipCore {
   private maxInstance = 0;
   private started = false;
   private reportDue = false;
+  private lastReportAt = -Infinity;
   private nextResyncAt = Infinity;
   private viewChanges = 0;
 
@@ -106,7 +107,9 @@ export class MembershipCore {
       }
     }
     if (!this.started) return out;
-    if (this.reportDue) this.sendReport(out);
+    if (this.reportDue && now >= this.lastReportAt + this.cfg.reportGapMs) {
+      this.sendReport(now, out);
+    }
     this.lead(now, out);
     return out;
   }
@@ -114,7 +117,11 @@ export class MembershipCore {
   /** When the caller must step a `tick` next; Infinity when nothing is due. */
   nextDeadline(): number {
     if (!this.started) return Infinity;
-    return Math.min(this.nextResyncAt, this.round?.deadline ?? Infinity);
+    return Math.min(
+      this.nextResyncAt,
+      this.round?.deadline ?? Infinity,
+      this.reportDue ? this.lastReportAt + this.cfg.reportGapMs : Infinity,
+    );
   }
 
   /** The installed view (null before the first one). */
@@ -449,8 +456,9 @@ export class MembershipCore {
     return [...this.alive].filter((p) => !this.speaking(p)).sort(byName);
   }
 
-  private sendReport(out: MembershipAction[]): void {
+  private sendReport(now: number, out: MembershipAction[]): void {
     this.reportDue = false;
+    this.lastReportAt = now;
     out.push({
       kind: "send",
       msg: encodeCcm({

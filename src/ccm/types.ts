@@ -17,6 +17,11 @@ export interface MembershipConfig {
   roundTimeoutMs: number;
   /** A node whose view does not match what it hears re-announces itself this often. */
   resyncMs: number;
+  /**
+   * At most one report per this gap: reports asked for sooner are merged into one sent when
+   * the gap ends (without it, answers to `want` lists grew ~N³ on a cluster's start).
+   */
+  reportGapMs: number;
 }
 
 /** One agreed membership. */

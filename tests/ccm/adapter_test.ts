@@ -26,6 +26,14 @@ Deno.test("adapter: peer statuses and CCM deliveries become membership events, n
 });
 
 Deno.test("timings: rounds scale with keepalive, with floors for very short keepalives", () => {
-  assert.deepEqual(membershipTimings(1000), { roundTimeoutMs: 2000, resyncMs: 5000 });
-  assert.deepEqual(membershipTimings(20), { roundTimeoutMs: 200, resyncMs: 500 });
+  assert.deepEqual(membershipTimings(1000), {
+    roundTimeoutMs: 2000,
+    resyncMs: 5000,
+    reportGapMs: 20,
+  });
+  assert.deepEqual(membershipTimings(20), {
+    roundTimeoutMs: 200,
+    resyncMs: 500,
+    reportGapMs: 20,
+  });
 });

@@ -17,7 +17,8 @@ class Bus {
   private queue: { from: string; to: string; msg: Message }[] = [];
   now = 0;
 
-  constructor(readonly names: string[]) {
+  /** `reportGapMs` 0: reports go out within the step, so settle() alone runs a round. */
+  constructor(readonly names: string[], readonly reportGapMs = 0) {
     for (const n of names) this.start(n);
   }
 
@@ -30,6 +31,7 @@ class Bus {
       generation: g,
       roundTimeoutMs: 400,
       resyncMs: 1000,
+      reportGapMs: this.reportGapMs,
     });
     this.cores.set(n, core);
     this.views.delete(n);
@@ -83,7 +85,7 @@ class Bus {
       this.apply(who, this.cores.get(who)!.step({ kind: "tick" }, this.now));
       this.settle();
     }
-    this.now = t;
+    this.now = Math.max(this.now, t); // settle() may have run past t: time never goes back
   }
 
   membersOf(n: string): string {
@@ -199,6 +201,7 @@ Deno.test("membership: the leader re-proposes when a member reports holding anot
     generation: 1,
     roundTimeoutMs: 400,
     resyncMs: 1000,
+    reportGapMs: 20,
   });
   b.step({ kind: "start" }, 0);
   b.step({ kind: "peer", node: "c", status: "active" }, 1);
@@ -218,4 +221,36 @@ Deno.test("membership: the leader re-proposes when a member reports holding anot
   const again = b.step(from({ ...report, instance, viewId: `${instance}.a.1.1` }), 5);
   assert.equal(proposes(again), 1);
   assert.ok(b.snapshot().round!.instance > instance);
+});
+
+Deno.test("membership: reports are merged to one per gap; a lone change goes out at once", () => {
+  const bus = new Bus(["a", "b", "c", "d", "e"], 20);
+  const reports = (n: string) => bus.sent.filter((s) => s.from === n && s.t === "hbccm_report");
+  // Four peers come alive in one burst: without the gap e would report four times.
+  bus.settle();
+  bus.advance(5000);
+  const t0 = bus.now, before = reports("e").length;
+  for (const y of ["a", "b", "c", "d"]) bus.peer("e", y, true);
+  assert.equal(reports("e").length, before + 1, "first change reported at once");
+  assert.equal(bus.cores.get("e")!.nextDeadline(), t0 + 20, "the rest waits for the gap");
+  bus.advance(t0 + 19);
+  assert.equal(reports("e").length, before + 1);
+  bus.advance(t0 + 20);
+  assert.equal(reports("e").length, before + 2, "merged into one report at the gap's end");
+  // A settled cluster, quiet for longer than the gap: a death is reported without delay.
+  bus.allAlive();
+  bus.settle();
+  bus.advance(t0 + 3000);
+  const quiet = reports("e").length;
+  bus.peer("e", "a", false);
+  assert.equal(reports("e").length, quiet + 1);
+});
+
+Deno.test("membership: with a report gap, a cluster still agrees on one view", () => {
+  const bus = new Bus(["c", "a", "b", "d"], 20);
+  bus.allAlive();
+  bus.settle();
+  bus.advance(bus.now + 200);
+  for (const n of bus.names) assert.equal(bus.membersOf(n), "a b c d");
+  assert.equal(new Set([...bus.views.values()].map((v) => v.id)).size, 1);
 });

@@ -10,6 +10,7 @@ import { Cluster, type MembershipTimings, type Timings } from "./cluster.ts";
 import { VirtualClock } from "./clock.ts";
 import { type LinkFaults, Network } from "./network.ts";
 import { Rng } from "./prng.ts";
+import { REPORT_GAP_MS } from "../../src/ccm/timings.ts";
 
 /** Heartbeat timing for membership runs: short, so a seed costs little virtual time. */
 export const CCM_TIMINGS: Timings = {
@@ -20,7 +21,11 @@ export const CCM_TIMINGS: Timings = {
   maxRexmitDelayMs: 50,
 };
 
-export const CCM_ROUNDS: MembershipTimings = { roundTimeoutMs: 400, resyncMs: 1000 };
+export const CCM_ROUNDS: MembershipTimings = {
+  roundTimeoutMs: 400,
+  resyncMs: 1000,
+  reportGapMs: REPORT_GAP_MS,
+};
 
 /** Largest one-way delay of a packet in these runs (delay + jitter + reordering). */
 export const MAX_DELAY_MS = 2 + 3 + 30;
@@ -29,7 +34,8 @@ export const MAX_DELAY_MS = 2 + 3 + 30;
  * Time after the last fault by which every running node holds the same view (README.md,
  * "Bound"): liveness settles within deadtime + keepalive + a retransmission delay, a lost
  * report is repeated within resyncMs, a round stuck on old information ends within
- * roundTimeoutMs, and the message exchanges that remain take at most 10 one-way delays.
+ * roundTimeoutMs, and the message exchanges that remain take at most 10 one-way delays, each
+ * after at most one report gap.
  */
 export function convergenceBoundMs(
   t: Timings = CCM_TIMINGS,
@@ -37,7 +43,7 @@ export function convergenceBoundMs(
   maxDelayMs = MAX_DELAY_MS,
 ): number {
   return t.deadtimeMs + t.keepaliveMs + t.maxRexmitDelayMs + r.resyncMs + r.roundTimeoutMs +
-    10 * maxDelayMs;
+    10 * (maxDelayMs + r.reportGapMs);
 }
 
 export interface CcmResult {

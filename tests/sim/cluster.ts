@@ -48,6 +48,7 @@ export interface Observer {
 export interface MembershipTimings {
   roundTimeoutMs: number;
   resyncMs: number;
+  reportGapMs: number;
 }
 
 export class SimNode {
