@@ -3,11 +3,10 @@
  * simulations of heartbeat + membership cores; every failing seed prints the one command
  * that reproduces it.
  *
- * Large clusters are not in CI: one seed of `--seed 1 --nodes 32` takes ~50 s, and
- * `--seed 1 --nodes 64` (76 M core steps) takes over 19 min here. Steps grow ~N³ (every
- * node's messages, acks and retransmission requests reach every node on two links) and,
- * in src/core, every step scans all peers and all pending retransmissions; the simulator's
- * own share (event heap, network, checkers) is about a quarter of the time.
+ * Large clusters cost more: steps grow ~N³ (every node's acks and retransmission requests
+ * reach every node on two links). Here one seed of `--nodes 32` takes ~2.5 s and one of
+ * `--nodes 64` (~14 M core steps) about a minute; CI runs three 32-node seeds and one
+ * 64-node seed (tests/sim/ccm_sim_large.slow.ts).
  */
 import { ccmDefaultNodes, ccmReproCommand, runCcmSeed } from "./ccm_run.ts";
 import { parseSimArgs } from "./cli_args.ts";
