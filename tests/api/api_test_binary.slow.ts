@@ -3,7 +3,8 @@
  * named signon ("ping"), numnodes, setfilter, a dozen getparm, getrsc, node and link walks,
  * local and remote clientstatus, then a "ping" cluster message that it must receive back
  * (looped by the in-test daemon, as Heartbeat delivers a node's own messages) and ten
- * "pingreply" messages. It sleeps 5 s in the middle, so it runs with HB_SLOW_TESTS=1.
+ * "pingreply" messages. It sleeps 5 s in the middle, so it is a .slow.ts file (test:slow,
+ * test:all — which CI runs).
  */
 
 import assert from "node:assert/strict";
@@ -13,7 +14,6 @@ import { FixtureCluster, tempSocketDir } from "./cluster_fixture.ts";
 const API_TEST = "/usr/libexec/heartbeat/api_test";
 
 function skipReason(): string | undefined {
-  if (Deno.env.get("HB_SLOW_TESTS") !== "1") return "slow (set HB_SLOW_TESTS=1)";
   try {
     Deno.statSync(API_TEST);
   } catch {
