@@ -4,9 +4,9 @@
  * A client sending as fast as it can writes one frame per write(2). Read as each arrives, the
  * daemon wakes once per message: bench:api measured over one context switch per message on
  * the sender, each costing more than handling the message on a 2-core VM (Deno's event loop
- * wake path), and a flood ran at 8-10k msgs/s. Pausing ~1 ms (Deno's timers make it 1-3 ms)
- * between reads while a client floods lets its frames pile up in the socket buffer and be
- * handled in one go (14-18k msgs/s).
+ * wake path), and a flood ran at 8-10k msgs/s. Pausing ~1 ms between reads while a client
+ * floods lets its frames pile up in the socket buffer and be handled in one go (14-19k
+ * msgs/s; the session sleeps synchronously, see session.ts).
  *
  * A client floods when, over the last window, it sent at least `floodPerSec` frames/s, or its
  * next frame was already there almost as soon as we had handled the previous read (mean gap

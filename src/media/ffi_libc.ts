@@ -33,6 +33,7 @@ const SYMBOLS = {
   // ssize_t read as i32: a datagram is < 64 KiB, and the low half of the return register
   // holds it (and -1) on every 64-bit ABI; an isize result would be a BigInt per call.
   sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "i32" },
+  usleep: { parameters: ["u32"], result: "i32" },
 } as const;
 
 /** open(2) flags (Linux, all architectures Deno ships for). */
@@ -56,6 +57,21 @@ let lib: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
 export function libc(): Libc {
   lib ??= Deno.dlopen("libc.so.6", SYMBOLS);
   return lib.symbols;
+}
+
+/**
+ * Sleeps the calling thread for `ms` (at most 1000), the event loop included: nothing else
+ * runs meanwhile, and no socket wakes it. False (and no sleep) when FFI is not permitted.
+ */
+export function sleepSync(ms: number): boolean {
+  let c: Libc;
+  try {
+    c = libc();
+  } catch {
+    return false;
+  }
+  c.usleep(Math.round(Math.min(Math.max(ms, 0), 1000) * 1000));
+  return true;
 }
 
 /** The calling thread's errno, right after a failed call. */
