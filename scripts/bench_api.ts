@@ -310,7 +310,7 @@ function floodLabels(): string[] {
     : Array.from({ length: FLOOD_RUNS }, (_, i) => `flood ${i + 1}`);
 }
 
-/** The flood run of median throughput of one cluster (label prefix), if it ran. */
+/** The flood run of median throughput (the lower middle one of an even count), if it ran. */
 function medianFlood(rows: Result[], cluster: string): Result | undefined {
   const floods = rows.filter((r) => r.label.startsWith(`${cluster}, flood`))
     .sort((a, b) => a.msgsPerSec - b.msgsPerSec);
