@@ -1,7 +1,10 @@
 /** What the daemon needs from any medium kind (UDP, serial): send to all links, close. */
 
 export interface MediaHandlers {
-  /** A datagram/frame arrived on `link` from `from` (address, device). `bytes` is the callee's. */
+  /**
+   * A datagram/frame arrived on `link` from `from` (address, device). `bytes` may be a view
+   * into the medium's receive buffer, valid only during the call: copy what you keep.
+   */
   onPacket(link: string, bytes: Uint8Array, from: string): void;
   /** A send or receive failed on `link`; the medium keeps running. */
   onError(link: string, message: string): void;

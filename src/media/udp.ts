@@ -238,7 +238,8 @@ export class UdpMedia implements MediaGroup {
       }
       const [data, from] = got;
       const addr = from as Deno.NetAddr;
-      this.#handlers.onPacket(ep.link, data.slice(), `${addr.hostname}:${addr.port}`);
+      // A view into `buf`, valid until the next receive: handlers copy what they keep.
+      this.#handlers.onPacket(ep.link, data, `${addr.hostname}:${addr.port}`);
     }
   }
 
