@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { heartbeatClient } from "../helpers/hb_client.ts";
-import { startNode, stopNode, testPort, waitStatus } from "../helpers/nodes.ts";
+import { loopbackHaCf, startNode, stopNode, testPort, waitStatus } from "../helpers/nodes.ts";
 
 const TESTCLIENT = "/usr/libexec/heartbeat/ccm_testclient";
 
@@ -20,15 +20,7 @@ function unavailable(): string | undefined {
 }
 
 function haCf(me: number, all: number[], port: number): string {
-  return [
-    "keepalive 100ms",
-    "warntime 300ms",
-    "deadtime 500ms",
-    "initdead 1",
-    `udpport ${port}`,
-    ...all.filter((k) => k !== me).map((k) => `ucast 127.0.0.${me} 127.0.0.${k}`),
-    `node ${all.map((k) => `c${k}`).join(" ")}`,
-  ].join("\n") + "\n";
+  return loopbackHaCf(me, all, port, "c");
 }
 
 async function waitFor(out: () => string, re: RegExp, ms: number): Promise<RegExpMatchArray> {

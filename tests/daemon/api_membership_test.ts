@@ -5,20 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { ApiClient, type MembershipEvent, T_MEMVIEW } from "../../src/api/mod.ts";
-import { startNode, stopNode, testPort, waitStatus } from "../helpers/nodes.ts";
+import { loopbackHaCf, startNode, stopNode, testPort, waitStatus } from "../helpers/nodes.ts";
 
 function haCf(me: number, all: number[], port: number): string {
-  return [
-    "keepalive 100ms",
-    "warntime 300ms",
-    "deadtime 500ms",
-    "initdead 1",
-    `udpport ${port}`,
+  return loopbackHaCf(me, all, port, "v", [
     "apiauth watcher uid=root",
     "apiauth plain uid=root",
-    ...all.filter((k) => k !== me).map((k) => `ucast 127.0.0.${me} 127.0.0.${k}`),
-    `node ${all.map((k) => `v${k}`).join(" ")}`,
-  ].join("\n") + "\n";
+  ]);
 }
 
 async function until(cond: () => boolean, ms: number, what: () => string): Promise<void> {

@@ -1,18 +1,17 @@
 /** Multi-process tests: real `heartbeat start` processes on loopback addresses. */
 import assert from "node:assert/strict";
-import { nodeStatus, startNode, stopNode, testPort, waitStatus } from "../helpers/nodes.ts";
+import {
+  loopbackHaCf,
+  nodeStatus,
+  startNode,
+  stopNode,
+  testPort,
+  waitStatus,
+} from "../helpers/nodes.ts";
 import { runMain } from "../helpers/run.ts";
 
 function haCf(me: number, all: number[], port: number): string {
-  return [
-    "keepalive 100ms",
-    "warntime 300ms",
-    "deadtime 500ms",
-    "initdead 1",
-    `udpport ${port}`,
-    ...all.filter((k) => k !== me).map((k) => `ucast 127.0.0.${me} 127.0.0.${k}`),
-    `node ${all.map((k) => `n${k}`).join(" ")}`,
-  ].join("\n") + "\n";
+  return loopbackHaCf(me, all, port, "n");
 }
 
 Deno.test("loopback cluster: 3 nodes go active, kill -9 is detected, graceful stop is a notice", async () => {

@@ -115,3 +115,27 @@ export async function stopNode(n: NodeProc, ms = 5000): Promise<number> {
 export function testPort(offset: number): number {
   return 30000 + ((Deno.pid * 7 + offset) % 20000);
 }
+
+/**
+ * ha.cf for node `me` of a loopback cluster of nodes `all` (addresses 127.0.0.K, names
+ * `${prefix}K`): fast timing (keepalive 100 ms, deadtime 500 ms), ucast to every peer, plus
+ * `extra` lines.
+ */
+export function loopbackHaCf(
+  me: number,
+  all: number[],
+  port: number,
+  prefix: string,
+  extra: string[] = [],
+): string {
+  return [
+    "keepalive 100ms",
+    "warntime 300ms",
+    "deadtime 500ms",
+    "initdead 1",
+    `udpport ${port}`,
+    ...extra,
+    ...all.filter((k) => k !== me).map((k) => `ucast 127.0.0.${me} 127.0.0.${k}`),
+    `node ${all.map((k) => `${prefix}${k}`).join(" ")}`,
+  ].join("\n") + "\n";
+}
