@@ -8,6 +8,7 @@
 import type { ApiBackend, ApiLink, ApiNode } from "../../src/api/backend.ts";
 import type { MembershipView } from "../../src/api/membership.ts";
 import type { Message } from "../../src/wire/message.ts";
+import { ApiClient } from "../../src/api/client.ts";
 
 export class FixtureCluster implements ApiBackend {
   readonly sent: Message[] = [];
@@ -71,4 +72,20 @@ export class FixtureCluster implements ApiBackend {
 export async function tempSocketDir(): Promise<{ dir: string; path: string }> {
   const dir = await Deno.makeTempDir({ prefix: "hb-api-" });
   return { dir, path: `${dir}/register` };
+}
+
+/** Our TS client, signed on at `path` (as `clientId` when given); throws on failure. */
+export async function connect(path: string, clientId?: string): Promise<ApiClient> {
+  const c = await ApiClient.connect({ path, clientId, timeoutMs: 2000 });
+  if (!c.ok) throw new Error(c.error.detail);
+  return c.value;
+}
+
+/** Waits (polling every 5 ms) until `cond()` holds; throws after `ms`. */
+export async function until(cond: () => boolean, ms = 2000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("condition not reached in time");
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }

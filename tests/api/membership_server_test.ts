@@ -1,11 +1,10 @@
 /** Membership views on the API server: only subscribers get them, in order, once each. */
 import assert from "node:assert/strict";
 import { ApiServer } from "../../src/api/server.ts";
-import { ApiClient } from "../../src/api/client.ts";
 import type { MembershipEvent, MembershipView } from "../../src/api/membership.ts";
 import { encodeFrame } from "../../src/api/framing.ts";
 import { Message } from "../../src/wire/message.ts";
-import { FixtureCluster, tempSocketDir } from "./cluster_fixture.ts";
+import { connect, FixtureCluster, tempSocketDir, until } from "./cluster_fixture.ts";
 
 async function withServer(
   fn: (s: ApiServer, path: string, cluster: FixtureCluster) => Promise<void>,
@@ -19,20 +18,6 @@ async function withServer(
   } finally {
     await r.server.close();
     await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function connect(path: string, clientId?: string): Promise<ApiClient> {
-  const c = await ApiClient.connect({ path, clientId, timeoutMs: 2000 });
-  if (!c.ok) throw new Error(c.error.detail);
-  return c.value;
-}
-
-async function until(cond: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not reached in time");
-    await new Promise((r) => setTimeout(r, 5));
   }
 }
 
