@@ -10,19 +10,11 @@
 import assert from "node:assert/strict";
 import { ApiServer } from "../../src/api/server.ts";
 import { FixtureCluster, tempSocketDir } from "./cluster_fixture.ts";
+import { clientsUnavailable } from "../helpers/hb_client.ts";
 
 const API_TEST = "/usr/libexec/heartbeat/api_test";
 
-function skipReason(): string | undefined {
-  try {
-    Deno.statSync(API_TEST);
-  } catch {
-    return "api_test is not installed (apt-get install heartbeat)";
-  }
-  if (Deno.uid() !== 0) return "needs root for unshare --mount";
-  return undefined;
-}
-const why = skipReason();
+const why = clientsUnavailable(API_TEST);
 if (why !== undefined) console.log(`api_test interop test ignored: ${why}`);
 
 Deno.test({

@@ -17,18 +17,9 @@ import { BUILTIN_APIAUTH } from "../../src/config/mod.ts";
 import { Message } from "../../src/wire/message.ts";
 import { FixtureCluster, tempSocketDir } from "./cluster_fixture.ts";
 
-import { CL_STATUS, clStatus } from "../helpers/hb_client.ts";
+import { CL_STATUS, clientsUnavailable, clStatus } from "../helpers/hb_client.ts";
 
-function missing(): string | undefined {
-  try {
-    Deno.statSync(CL_STATUS);
-  } catch {
-    return "cl_status is not installed (apt-get install heartbeat)";
-  }
-  if (Deno.uid() !== 0) return "needs root for unshare --mount";
-  return undefined;
-}
-const why = missing();
+const why = clientsUnavailable(CL_STATUS);
 if (why !== undefined) console.log(`cl_status interop tests ignored: ${why}`);
 
 /** Real 3.0.6 answers: [args, stdout, exit code, stderr text or undefined for none]. */

@@ -4,20 +4,10 @@
  * and must log our membership, then the loss of a node killed with SIGKILL.
  */
 import assert from "node:assert/strict";
-import { heartbeatClient } from "../helpers/hb_client.ts";
+import { clientsUnavailable, heartbeatClient } from "../helpers/hb_client.ts";
 import { loopbackHaCf, startNode, stopNode, testPort, waitStatus } from "../helpers/nodes.ts";
 
 const TESTCLIENT = "/usr/libexec/heartbeat/ccm_testclient";
-
-function unavailable(): string | undefined {
-  try {
-    Deno.statSync(TESTCLIENT);
-  } catch {
-    return `${TESTCLIENT} is not installed (apt-get install heartbeat)`;
-  }
-  if (Deno.uid() !== 0) return "needs root (private mount namespace for the client)";
-  return undefined;
-}
 
 function haCf(me: number, all: number[], port: number): string {
   return loopbackHaCf(me, all, port, "c");
@@ -33,7 +23,7 @@ async function waitFor(out: () => string, re: RegExp, ms: number): Promise<RegEx
   }
 }
 
-const skip = unavailable();
+const skip = clientsUnavailable(TESTCLIENT);
 Deno.test({
   name: "ccm_testclient: real libccmclient sees our views and the loss of a killed node",
   ignore: skip !== undefined,

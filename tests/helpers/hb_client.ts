@@ -31,3 +31,19 @@ export async function clStatus(runDir: string, ...args: string[]): Promise<RunRe
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
+
+/**
+ * Why real Heartbeat client binaries `paths` cannot run here (not installed, or not root
+ * for the private mount namespace), or undefined when they can.
+ */
+export function clientsUnavailable(...paths: string[]): string | undefined {
+  for (const f of paths) {
+    try {
+      Deno.statSync(f);
+    } catch {
+      return `${f} is not installed (apt-get install heartbeat)`;
+    }
+  }
+  if (Deno.uid() !== 0) return "needs root (private mount namespace for the client)";
+  return undefined;
+}
