@@ -269,6 +269,14 @@ export class ApiServer {
     for (const c of this.#clients.values()) if (c.signedOn) c.session.pause(paused);
   }
 
+  /**
+   * Holds (true) or lets go of (false) writes to every client: the daemon holds them while it
+   * handles a burst of datagrams, so each client gets the burst's messages in one write.
+   */
+  holdWrites(hold: boolean): void {
+    for (const c of this.#clients.values()) c.session.hold(hold);
+  }
+
   /** True while client input is paused for flow control. */
   get inputPaused(): boolean {
     return this.#inputPaused;

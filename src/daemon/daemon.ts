@@ -88,6 +88,8 @@ export class Daemon {
   #uuidHex = "";
   #stopping = false;
   #finished = false;
+  /** Media bursts under way (see #onBurst). */
+  #bursts = 0;
   #stopped!: Promise<void>;
   #resolveStopped!: () => void;
   readonly #limiter = new RateLimiter(10_000);
@@ -114,6 +116,7 @@ export class Daemon {
     this.#uuidHex = hex(identity.uuid);
     this.#media = await openMedia(config, {
       onPacket: (link, bytes, from) => this.#onPacket(link, bytes, from),
+      onBurst: (active) => this.#onBurst(active),
       onError: (link, message) => this.#onMediaError(link, message),
     });
     const links = this.#media.flatMap((m) => m.links);
@@ -517,6 +520,15 @@ export class Daemon {
       return;
     }
     this.#step({ kind: "receive", link, msg: r.msg });
+  }
+
+  /**
+   * Media bursts (datagrams that were all waiting): client writes are held from the first
+   * burst's start to the last one's end, so a client gets a burst's messages in one write.
+   */
+  #onBurst(active: boolean): void {
+    this.#bursts += active ? 1 : -1;
+    if (this.#bursts === (active ? 1 : 0)) this.#api?.holdWrites(active);
   }
 
   #onMediaError(link: string, message: string): void {

@@ -6,6 +6,12 @@ export interface MediaHandlers {
    * into the medium's receive buffer, valid only during the call: copy what you keep.
    */
   onPacket(link: string, bytes: Uint8Array, from: string): void;
+  /**
+   * Optional: a burst begins (true: packets were waiting, more calls of onPacket follow at
+   * once) or ends (false: nothing is waiting any more). Calls come in pairs; a medium that
+   * cannot tell never calls it.
+   */
+  onBurst?(active: boolean): void;
   /** A send or receive failed on `link`; the medium keeps running. */
   onError(link: string, message: string): void;
 }

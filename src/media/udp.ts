@@ -114,7 +114,15 @@ export class UdpMedia implements MediaGroup {
   readonly #endpoints: Endpoint[] = [];
   readonly #outlets: Outlet[] = [];
   readonly #routes: Route[] = [];
+  /**
+   * "address:port" of our own IPv4 send sockets. Broadcast and looped multicast come back to
+   * this host's receive socket; such a copy is ours (the core would drop it as `own` after
+   * decoding and checking two digests), so it is dropped unread.
+   */
+  readonly #ownSources = new Set<string>();
   readonly #handlers: MediaHandlers;
+  /** Copies of our own datagrams dropped on receipt (see #ownSources). */
+  echoesDropped = 0;
   /** Send through FFI sockets; false when FFI is not permitted (Deno sockets, slower). */
   readonly #ffi: boolean;
   #closed = false;
@@ -223,13 +231,39 @@ export class UdpMedia implements MediaGroup {
     if (this.#closed) closeSocket(ep);
   }
 
+  /**
+   * Receives until closed. A receive that is already complete when asked (Deno resolves it at
+   * once when a datagram is waiting) continues a burst; one that has to wait ends it: the
+   * handlers hear onBurst(true) before a burst's first packet and onBurst(false) after its last.
+   */
   async #receiveLoop(ep: Endpoint): Promise<void> {
+    let burst = false;
+    try {
+      await this.#receiveAll(ep, (active) => {
+        if (active === burst) return;
+        burst = active;
+        this.#handlers.onBurst?.(active);
+      });
+    } finally {
+      if (burst) this.#handlers.onBurst?.(false);
+    }
+  }
+
+  async #receiveAll(ep: Endpoint, burst: (active: boolean) => void): Promise<void> {
     const buf = new Uint8Array(65536);
     while (!this.#closed) {
       let got: [Uint8Array, Deno.Addr];
       try {
-        got = await ep.socket.receive(buf);
+        const next = ep.socket.receive(buf);
+        const now = await Promise.race([next, notYet()]);
+        if (now === "not yet") {
+          burst(false);
+          got = await next;
+        } else {
+          got = now;
+        }
       } catch (e) {
+        burst(false);
         if (this.#closed) return;
         this.#handlers.onError(ep.link, `receive: ${(e as Error).message}`);
         // Errors such as ECONNREFUSED from an earlier send are per-datagram; keep going.
@@ -238,8 +272,14 @@ export class UdpMedia implements MediaGroup {
       }
       const [data, from] = got;
       const addr = from as Deno.NetAddr;
+      const source = `${addr.hostname}:${addr.port}`;
+      if (this.#ownSources.has(source)) {
+        this.echoesDropped++;
+        continue;
+      }
+      burst(true);
       // A view into `buf`, valid until the next receive: handlers copy what they keep.
-      this.#handlers.onPacket(ep.link, data, `${addr.hostname}:${addr.port}`);
+      this.#handlers.onPacket(ep.link, data, source);
     }
   }
 
@@ -293,6 +333,10 @@ export class UdpMedia implements MediaGroup {
     );
     const o: Outlet = { key, socket, queue };
     this.#outlets.push(o);
+    const port = socket.localPort();
+    if (opts.family === 4 && opts.bindAddress !== undefined && port !== 0) {
+      this.#ownSources.add(`${opts.bindAddress}:${port}`);
+    }
     return o;
   }
 
@@ -407,6 +451,16 @@ export class UdpMedia implements MediaGroup {
     }
   }
 }
+
+/**
+ * Resolves a few microtasks from now. Deno completes a receive at once when a datagram is
+ * waiting, but its promise settles two microtasks later (receive() awaits the op): raced
+ * against this, such a receive wins and one that has to wait for the socket loses.
+ */
+function notYet(): Promise<"not yet"> {
+  return Promise.resolve().then(hop).then(hop).then(hop).then(() => "not yet" as const);
+}
+function hop(): void {}
 
 function closeSocket(ep: Endpoint): void {
   try {

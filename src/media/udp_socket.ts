@@ -159,6 +159,19 @@ export class UdpSendSocket {
     }
   }
 
+  /**
+   * The local port the kernel gave the socket (bound sockets: at open), or 0 when it has
+   * none yet or cannot say.
+   */
+  localPort(): number {
+    if (this.#closed) return 0;
+    const sa = new Uint8Array(128);
+    const len = new Uint8Array(new Uint32Array([sa.length]).buffer);
+    if (libc().getsockname(this.#fd, sa, len) !== 0) return 0;
+    // sin_port and sin6_port both sit at offset 2, in network byte order.
+    return (sa[2] << 8) | sa[3];
+  }
+
   /** Closes the fd (idempotent). */
   close(): void {
     if (this.#closed) return;

@@ -9,8 +9,14 @@ import { createHash, type Hash } from "node:crypto";
 import type { AuthKey, AuthKeys, AuthMethod } from "../config/auth_types.ts";
 import type { Message } from "./message.ts";
 import { type AuthError, authError, type DecodeError } from "./errors.ts";
-import { authText } from "./classic.ts";
-import { checkBodySize, decodeNetstring, netstringBody, withSignature } from "./netstring.ts";
+import { authText, writeAuthText } from "./classic.ts";
+import {
+  checkBodySize,
+  decodeNetstring,
+  netstringBody,
+  withSignature,
+  writeNetstringBody,
+} from "./netstring.ts";
 import { MAXMSG } from "./limits.ts";
 import { hmacSha1Hex, type Sha1Pads, sha1Pads } from "./hmac_sha1.ts";
 import { heartbeatCrcHex } from "./crc.ts";
@@ -101,9 +107,15 @@ export function digestEquals(a: string, b: string): boolean {
   return diff === 0;
 }
 
+/** The digest of authText(msg) under `key`, the text written straight into `scratch`. */
+function authDigest(key: AuthKey, msg: Message): string {
+  const n = writeAuthText(msg, scratch, 0);
+  return digestHex(key, n >= 0 ? scratch.subarray(0, n) : authText(msg));
+}
+
 /** Sets (in place) or appends the `auth` field: "<N> <digest of authText(msg)>". */
 export function addAuthField(msg: Message, key: AuthKey): void {
-  msg.set("auth", key.index + " " + digestHex(key, authText(msg)));
+  msg.set("auth", key.index + " " + authDigest(key, msg));
 }
 
 export interface SignOptions {
@@ -123,6 +135,16 @@ export interface SignOptions {
 export function signAndEncode(msg: Message, keys: AuthKeys, opts: SignOptions = {}): Uint8Array {
   const key = keys.send;
   addAuthField(msg, key);
+  if (opts.compression === undefined) {
+    // Body bytes straight into `scratch` (binary fields copied as they are), signed in place.
+    const n = writeNetstringBody(msg, scratch, 0);
+    if (n >= 0) {
+      checkBodySize(n);
+      const sig = withSignature("", key.index, digestHex(key, scratch.subarray(0, n)));
+      const m = intoScratch(sig, n);
+      if (m >= 0) return scratch.slice(0, n + m);
+    }
+  }
   let body = netstringBody(msg);
   if (opts.compression !== undefined) body = compressBody(body, opts.compression);
   checkBodySize(body);
@@ -162,7 +184,7 @@ export function verifyAuthField(msg: Message, keys: AuthKeys): number | AuthErro
   if (key === undefined) {
     return authError("unknown_key", `auth field names key ${index}, not in authkeys`, index);
   }
-  if (!digestEquals(digestHex(key, authText(msg)), m[2])) {
+  if (!digestEquals(authDigest(key, msg), m[2])) {
     return authError("bad_auth_field", `auth field digest does not match key ${index}`, index);
   }
   return index;

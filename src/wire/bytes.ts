@@ -55,3 +55,18 @@ export function isMarkerPrefix(b: Uint8Array, at: number, end: number, m: string
   for (let i = at; i < end; i++) if (b[i] !== m.charCodeAt(i - at)) return false;
   return true;
 }
+
+/**
+ * Writes byte string `s` (one char per byte) into out[p..] and returns p + s.length; the
+ * caller made sure it fits.
+ */
+export function writeByteString(s: string, out: Uint8Array, p: number): number {
+  const n = s.length;
+  if (n >= 32) {
+    // Native for longer strings; exact when ASCII, else redone below char by char.
+    const r = utf8.encodeInto(s, out.subarray(p, p + n));
+    if (r.read === n && r.written === n) return p + n;
+  }
+  for (let i = 0; i < n; i++) out[p + i] = s.charCodeAt(i);
+  return p + n;
+}

@@ -9,7 +9,7 @@
 import { type Field, FieldType, Message } from "./message.ts";
 import { type DecodeError, decodeError, WireEncodeError } from "./errors.ts";
 import { MAX_AUTH_BYTES, MAX_FIELDS, MAX_LENGTH_DIGITS, MAXDEPTH, MAXMSG } from "./limits.ts";
-import { fromLatin1, hasMarker, isMarkerPrefix, latin1 } from "./bytes.ts";
+import { fromLatin1, hasMarker, isMarkerPrefix, latin1, writeByteString } from "./bytes.ts";
 
 export const NETSTRING_START = "###\n";
 export const NETSTRING_END = "%%%\n";
@@ -307,15 +307,72 @@ export function withSignature(body: string, keyIndex: number, digestHex: string)
 }
 
 /**
- * Throws WireEncodeError when a body is too big to send: like cl_netstring.c, the body plus
- * room for the signature must stay below MAXMSG.
+ * Throws WireEncodeError when a body (or a body of that many bytes) is too big to send: like
+ * cl_netstring.c, the body plus room for the signature must stay below MAXMSG.
  */
-export function checkBodySize(body: string): void {
-  if (body.length + MAX_AUTH_BYTES + 1 >= MAXMSG) {
-    throw new WireEncodeError(
-      `message of ${body.length} bytes is too big for MAXMSG ${MAXMSG}; compress it`,
-    );
+export function checkBodySize(body: string | number): void {
+  const n = typeof body === "number" ? body : body.length;
+  if (n + MAX_AUTH_BYTES + 1 >= MAXMSG) {
+    throw new WireEncodeError(`message of ${n} bytes is too big for MAXMSG ${MAXMSG}; compress it`);
   }
+}
+
+/**
+ * Writes the netstring body of `msg` (the bytes of `netstringBody(msg)`) into `out` from `at`
+ * and returns the offset after it, or -1 when it does not fit. Binary values are copied as
+ * bytes: no byte string of the whole body is built (a `srcuuid` in every datagram made that
+ * the slow, non-ASCII path). Throws WireEncodeError as netstringBody does.
+ */
+export function writeNetstringBody(msg: Message, out: Uint8Array, at: number): number {
+  const end = out.length;
+  let p = at;
+  if (p + 8 > end) return -1;
+  p = writeByteString(NETSTRING_START, out, p);
+  for (const f of msg.fields) {
+    const name = f.name;
+    if (name.length === 0 || name.includes("=")) {
+      throw new WireEncodeError(`field name ${JSON.stringify(name)} is empty or contains '='`);
+    }
+    // Nested and list values are rare: their text form, written like a string.
+    let text: string | undefined;
+    let bytes: Uint8Array | undefined;
+    switch (f.type) {
+      case 0:
+        text = f.value;
+        break;
+      case 1:
+      case 4:
+        bytes = f.value;
+        break;
+      case 2:
+      case 5:
+        text = netstringBody(f.value, 1);
+        break;
+      case 3:
+        text = packList(f.value);
+        break;
+    }
+    const vlen = text !== undefined ? text.length : bytes!.length;
+    const dataLen = 4 + name.length + vlen; // "(T)" name "=" value
+    const digits = String(dataLen);
+    if (p + digits.length + dataLen + 2 + 4 > end) return -1; // + ':' ',' and "%%%\n"
+    p = writeByteString(digits, out, p);
+    out[p++] = COLON;
+    out[p++] = LPAREN;
+    out[p++] = ZERO + f.type;
+    out[p++] = RPAREN;
+    p = writeByteString(name, out, p);
+    out[p++] = EQ;
+    if (text !== undefined) {
+      p = writeByteString(text, out, p);
+    } else {
+      out.set(bytes!, p);
+      p += vlen;
+    }
+    out[p++] = COMMA;
+  }
+  if (p + 4 > end) return -1;
+  return writeByteString(NETSTRING_END, out, p);
 }
 
 /** Encodes `msg` without a signature (nested/unauthenticated form). Throws WireEncodeError if too big. */

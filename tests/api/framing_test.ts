@@ -10,6 +10,7 @@ import {
 } from "../../src/api/framing.ts";
 import { Message } from "../../src/wire/message.ts";
 import { encodeClassic } from "../../src/wire/classic.ts";
+import { mulberry32, randomMessage } from "../wire/gen.ts";
 
 const latin1 = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
@@ -182,4 +183,19 @@ Deno.test("framing: a max-size frame dripped byte by byte stays linear", () => {
   const took = performance.now() - t0;
   assert.equal(drain(d).length, 1);
   assert.ok(took < 2000, `dripping 256 KiB took ${took} ms`);
+});
+
+Deno.test("framing: encodeFrame equals the frame of encodeClassic for random and big messages", () => {
+  const rng = mulberry32(62);
+  for (let i = 0; i < 200; i++) {
+    const m = randomMessage(rng, { classic: i % 2 === 0, maxDepth: 2 });
+    assert.deepEqual(encodeFrame(m), framePayload(encodeClassic(m, { nul: true })), `message ${i}`);
+  }
+  // Past the first scratch size (64 KiB): the buffer grows, earlier frames are not touched.
+  const small = encodeFrame(Message.of({ t: "a" }));
+  const copy = small.slice();
+  const big = Message.of({ t: "big", data: "z".repeat(150_000) });
+  big.setBinary("blob", Uint8Array.from({ length: 40_000 }, (_, i) => i & 0xff));
+  assert.deepEqual(encodeFrame(big), framePayload(encodeClassic(big, { nul: true })));
+  assert.deepEqual(small, copy);
 });

@@ -77,6 +77,15 @@ Deno.test("udp: mcast on loopback with loop on delivers to a second member", asy
     ma.send(new TextEncoder().encode("m1"));
     await b.waitFor(1);
     assert.ok(b.got.some((g) => g.text === "m1" && g.link === "lo"));
+    // The looped copy of its own datagram reaches the sender's receive socket too; it is
+    // dropped there unread (counted), while the other member hears it.
+    mb.send(new TextEncoder().encode("m2"));
+    await a.waitFor(1);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(a.got.map((g) => g.text), ["m2"]);
+    assert.equal(ma.echoesDropped, 1);
+    assert.deepEqual(b.got.map((g) => g.text), ["m1"]);
+    assert.equal(mb.echoesDropped, 1);
   } finally {
     ma.close();
     mb.close();
@@ -162,4 +171,40 @@ Deno.test("udp send socket: open failures are sentences naming the step", () => 
   assert.equal(wrongFamily, "bind: 127.0.0.1 is not an IPv6 address");
   const noDevice = UdpSendSocket.open({ family: 4, device: "nosuch0" });
   assert.match(String(noDevice), /^SO_BINDTODEVICE nosuch0: No such device/);
+});
+
+Deno.test("udp: datagrams that were all waiting arrive as one burst, ended when none wait", async () => {
+  const events: string[] = [];
+  const handlers = {
+    onPacket(_link: string, bytes: Uint8Array) {
+      events.push(new TextDecoder().decode(bytes));
+    },
+    onBurst(active: boolean) {
+      events.push(active ? "begin" : "end");
+    },
+    onError() {},
+  };
+  const ma = await UdpMedia.open([
+    { kind: "ucast", iface: "127.0.0.2", peer: "127.0.0.3", port: PORT + 2 },
+  ], { onPacket() {}, onError() {} });
+  const mb = await UdpMedia.open([
+    { kind: "ucast", iface: "127.0.0.3", peer: "127.0.0.2", port: PORT + 2 },
+  ], handlers);
+  try {
+    // Sent synchronously: all 20 wait in the receive buffer before mb reads any.
+    const want = Array.from({ length: 20 }, (_, i) => `d${i}`);
+    for (const w of want) ma.send(new TextEncoder().encode(w));
+    const until = Date.now() + 2000;
+    while (!events.includes("end") && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.deepEqual(events, ["begin", ...want, "end"]);
+    // A lone datagram later is a burst of one.
+    ma.send(new TextEncoder().encode("late"));
+    while (events.length < 25 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(events.slice(22), ["begin", "late", "end"]);
+  } finally {
+    ma.close();
+    mb.close();
+  }
 });

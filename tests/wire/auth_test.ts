@@ -8,6 +8,7 @@ import {
   verifyAuthField,
 } from "../../src/wire/auth.ts";
 import { heartbeatCrc, heartbeatCrcHex } from "../../src/wire/crc.ts";
+import { authText } from "../../src/wire/classic.ts";
 import { decodeNetstring, netstringBody, withSignature } from "../../src/wire/netstring.ts";
 import { fromLatin1, latin1 } from "../../src/wire/bytes.ts";
 import type { AuthKey, AuthKeys, AuthMethod } from "../../src/config/auth_types.ts";
@@ -136,5 +137,23 @@ Deno.test("our HMAC equals node:crypto createHmac for random keys (short, 64, lo
       assert.equal(digestHex(k, data), createHmac(method, secret).update(data).digest("hex"));
       assert.equal(digestHex(k, latin1(data)), digestHex(k, data));
     }
+  }
+});
+
+Deno.test("signAndEncode: a body with binary bytes above 0x7f is signed over its exact bytes", () => {
+  for (const method of ["sha1", "md5", "sha256", "crc"] as const) {
+    const keys = keysOf(key(method, "s3cret"));
+    const m = Message.of({ t: "hbbench", src: "n1", seq: "2f" });
+    m.setBinary("srcuuid", Uint8Array.from({ length: 16 }, (_, i) => (i * 37 + 0x81) & 0xff));
+    const bytes = signAndEncode(m.clone(), keys);
+    // Independently: sign a copy the long way, through the body as a byte string.
+    const ref = m.clone();
+    ref.set("auth", "1 " + digestHex(keys.send, authText(ref)));
+    const body = netstringBody(ref);
+    const want = fromLatin1(withSignature(body, 1, digestHex(keys.send, fromLatin1(body))));
+    assert.deepEqual(bytes, want, method);
+    const back = decodeAndVerify(bytes, keys);
+    assert.ok(back.ok, method);
+    assert.deepEqual(back.msg.getBinary("srcuuid"), m.getBinary("srcuuid"));
   }
 });

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { Message } from "../../src/wire/message.ts";
-import { decodeNetstring, encodeNetstring, netstringBody } from "../../src/wire/netstring.ts";
+import {
+  decodeNetstring,
+  encodeNetstring,
+  netstringBody,
+  writeNetstringBody,
+} from "../../src/wire/netstring.ts";
+import { mulberry32, randomMessage } from "./gen.ts";
 import { fromLatin1, latin1 } from "../../src/wire/bytes.ts";
 import { MAX_FIELDS, MAXDEPTH, MAXMSG } from "../../src/wire/limits.ts";
 import { WireEncodeError } from "../../src/wire/errors.ts";
@@ -110,4 +116,38 @@ Deno.test("netstring: a body with no room left for a signature is too_big", () =
   assert.equal(r1.ok, true);
   const r2 = decodeNetstring(fromLatin1(filler(limit + 10)));
   assert.equal(!r2.ok && r2.error.code, "too_big");
+});
+
+Deno.test("netstring: writeNetstringBody writes exactly the bytes of netstringBody", () => {
+  const rng = mulberry32(6);
+  const out = new Uint8Array(MAXMSG);
+  for (let i = 0; i < 300; i++) {
+    const msg = randomMessage(rng, { classic: false, maxDepth: 3 });
+    const want = fromLatin1(netstringBody(msg));
+    const at = i % 7;
+    const end = writeNetstringBody(msg, out, at);
+    assert.equal(end, at + want.length, `message ${i}`);
+    assert.deepEqual(out.subarray(at, end), want, `message ${i}`);
+  }
+  // A datagram-like message: binary uuid with bytes above 0x7f among ASCII strings.
+  const m = Message.of({ t: "hbbench", bench_i: "7" });
+  m.setBinary("srcuuid", Uint8Array.from({ length: 16 }, (_, i) => 0x80 + i * 7));
+  m.set("auth", "1 " + "ab".repeat(20));
+  const want = fromLatin1(netstringBody(m));
+  assert.equal(writeNetstringBody(m, out, 0), want.length);
+  assert.deepEqual(out.subarray(0, want.length), want);
+});
+
+Deno.test("netstring: writeNetstringBody says -1 when the body does not fit", () => {
+  const m = Message.of({ t: "status", st: "active", x: "y".repeat(100) });
+  const n = netstringBody(m).length;
+  assert.equal(writeNetstringBody(m, new Uint8Array(n), 0), n);
+  for (const size of [0, 3, 10, n - 4, n - 1]) {
+    assert.equal(writeNetstringBody(m, new Uint8Array(size), 0), -1, `size ${size}`);
+  }
+  assert.equal(writeNetstringBody(m, new Uint8Array(n + 5), 6), -1);
+  assert.throws(
+    () => writeNetstringBody(Message.of({ "a=b": "c" }), new Uint8Array(99), 0),
+    WireEncodeError,
+  );
 });
