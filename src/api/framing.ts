@@ -9,7 +9,7 @@
  * stream cannot be resynchronised after that, so the caller must disconnect.
  */
 
-import { decodeClassic, writeClassicText } from "../wire/classic.ts";
+import { classicString, decodeClassic } from "../wire/classic.ts";
 import type { DecodeError } from "../wire/errors.ts";
 import type { Message } from "../wire/message.ts";
 import { MAXMSG } from "../wire/limits.ts";
@@ -41,25 +41,24 @@ export function framePayload(payload: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Where frames are assembled before being copied out at their size (grown when needed). */
-let frameScratch = new Uint8Array(64 * 1024);
+const ascii = new TextEncoder();
 
 /**
- * Encodes a message as one API frame (classic text + NUL): the text is written as bytes
- * straight after the header in a scratch buffer and copied out once; no string of the whole
- * text is built. Never throws.
+ * Encodes a message as one API frame (classic text + NUL), written straight into the frame:
+ * one allocation per delivered message, not three. Never throws.
  */
 export function encodeFrame(msg: Message): Uint8Array {
-  let end = writeClassicText(msg, frameScratch, FRAME_HEADER);
-  while (end < 0 || end >= frameScratch.length) {
-    // Bigger than any frame so far (a CIB update): grow and write again.
-    frameScratch = new Uint8Array(frameScratch.length * 2);
-    end = writeClassicText(msg, frameScratch, FRAME_HEADER);
+  const text = classicString(msg);
+  const n = text.length + 1; // the NUL: the last byte, already 0
+  const out = new Uint8Array(FRAME_HEADER + n);
+  const body = out.subarray(FRAME_HEADER, FRAME_HEADER + text.length);
+  const r = ascii.encodeInto(text, body);
+  if (r.read !== text.length || r.written !== text.length) {
+    // Bytes above 0x7f: one byte per char (UTF-8 would differ), as fromLatin1 does.
+    for (let i = 0; i < text.length; i++) body[i] = text.charCodeAt(i);
   }
-  frameScratch[end] = 0; // the NUL the length counts
-  const out = frameScratch.slice(0, end + 1);
   const dv = new DataView(out.buffer);
-  dv.setUint32(0, end + 1 - FRAME_HEADER, true);
+  dv.setUint32(0, n, true);
   dv.setUint32(4, FRAME_MAGIC, true);
   return out;
 }

@@ -9,7 +9,7 @@ import { createHash, type Hash } from "node:crypto";
 import type { AuthKey, AuthKeys, AuthMethod } from "../config/auth_types.ts";
 import type { Message } from "./message.ts";
 import { type AuthError, authError, type DecodeError } from "./errors.ts";
-import { authText, writeAuthText } from "./classic.ts";
+import { authText } from "./classic.ts";
 import {
   checkBodySize,
   decodeNetstring,
@@ -107,15 +107,9 @@ export function digestEquals(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** The digest of authText(msg) under `key`, the text written straight into `scratch`. */
-function authDigest(key: AuthKey, msg: Message): string {
-  const n = writeAuthText(msg, scratch, 0);
-  return digestHex(key, n >= 0 ? scratch.subarray(0, n) : authText(msg));
-}
-
 /** Sets (in place) or appends the `auth` field: "<N> <digest of authText(msg)>". */
 export function addAuthField(msg: Message, key: AuthKey): void {
-  msg.set("auth", key.index + " " + authDigest(key, msg));
+  msg.set("auth", key.index + " " + digestHex(key, authText(msg)));
 }
 
 export interface SignOptions {
@@ -184,7 +178,7 @@ export function verifyAuthField(msg: Message, keys: AuthKeys): number | AuthErro
   if (key === undefined) {
     return authError("unknown_key", `auth field names key ${index}, not in authkeys`, index);
   }
-  if (!digestEquals(authDigest(key, msg), m[2])) {
+  if (!digestEquals(digestHex(key, authText(msg)), m[2])) {
     return authError("bad_auth_field", `auth field digest does not match key ${index}`, index);
   }
   return index;

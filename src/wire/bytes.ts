@@ -62,11 +62,18 @@ export function isMarkerPrefix(b: Uint8Array, at: number, end: number, m: string
  */
 export function writeByteString(s: string, out: Uint8Array, p: number): number {
   const n = s.length;
-  if (n >= 32) {
-    // Native for longer strings; exact when ASCII, else redone below char by char.
-    const r = utf8.encodeInto(s, out.subarray(p, p + n));
-    if (r.read === n && r.written === n) return p + n;
+  if (n < 16) {
+    for (let i = 0; i < n; i++) out[p + i] = s.charCodeAt(i);
+    return p + n;
   }
-  for (let i = 0; i < n; i++) out[p + i] = s.charCodeAt(i);
+  // Natively up to the first char above 0x7f (UTF-8 would take two bytes from there on),
+  // then char by char.
+  const k = s.search(NON_ASCII_RE);
+  if (k < 0) {
+    utf8.encodeInto(s, out.subarray(p, p + n));
+    return p + n;
+  }
+  if (k > 0) utf8.encodeInto(s.slice(0, k), out.subarray(p, p + k));
+  for (let i = k; i < n; i++) out[p + i] = s.charCodeAt(i);
   return p + n;
 }

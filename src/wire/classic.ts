@@ -18,7 +18,7 @@
 import { type Field, FieldType, Message } from "./message.ts";
 import { type DecodeError, decodeError } from "./errors.ts";
 import { MAX_FIELDS, MAX_TEXT_DEPTH, MAXMSG } from "./limits.ts";
-import { fromLatin1, latin1, writeByteString } from "./bytes.ts";
+import { fromLatin1, latin1 } from "./bytes.ts";
 import { fromBase64, toBase64 } from "./base64.ts";
 import { packList } from "./netstring.ts";
 
@@ -98,62 +98,6 @@ export function classicString(msg: Message): string {
  */
 export function authText(msg: Message): string {
   return classicText(msg, 0, false, false);
-}
-
-const NL = 0x0a;
-const EQ = 0x3d;
-
-/**
- * Writes `authText(msg)` into `out` from `at` and returns the offset after it, or -1 when it
- * does not fit: the digest input without building it as a string first. Never throws.
- */
-export function writeAuthText(msg: Message, out: Uint8Array, at: number): number {
-  return writeLines(msg, out, at, false);
-}
-
-/**
- * Writes the classic text of `msg` (what `classicString` returns) into `out` from `at`;
- * returns the offset after it, or -1 when it does not fit. Never throws.
- */
-export function writeClassicText(msg: Message, out: Uint8Array, at: number): number {
-  if (at + 8 > out.length) return -1;
-  const p = writeLines(msg, out, writeByteString(CLASSIC_START, out, at), true);
-  if (p < 0 || p + 4 > out.length) return -1;
-  return writeByteString(CLASSIC_END, out, p);
-}
-
-/** The field lines of classicText(msg, 0, head, head) as bytes; -1 when they do not fit. */
-function writeLines(msg: Message, out: Uint8Array, at: number, head: boolean): number {
-  const end = out.length;
-  let p = at;
-  for (const f of msg.fields) {
-    if (!head && f.name === "auth") continue;
-    let v: string;
-    switch (f.type) {
-      case 0:
-        v = head ? replaceNewlines(f.value, 0) : f.value;
-        break;
-      case 1:
-      case 4:
-        v = toBase64(f.value);
-        break;
-      case 2:
-      case 5:
-        v = replaceNewlines(classicText(f.value, 1, true, head), 0);
-        break;
-      case 3:
-        v = packList(f.value);
-        break;
-    }
-    const prefix = f.type === 0 ? "" : "(" + f.type + ")";
-    if (p + prefix.length + f.name.length + v.length + 2 > end) return -1;
-    if (prefix.length > 0) p = writeByteString(prefix, out, p);
-    p = writeByteString(f.name, out, p);
-    out[p++] = EQ;
-    p = writeByteString(v, out, p);
-    out[p++] = NL;
-  }
-  return p;
 }
 
 const TYPE_PREFIX = /^\(([0-9])\)/;

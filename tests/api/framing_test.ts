@@ -191,7 +191,7 @@ Deno.test("framing: encodeFrame equals the frame of encodeClassic for random and
     const m = randomMessage(rng, { classic: i % 2 === 0, maxDepth: 2 });
     assert.deepEqual(encodeFrame(m), framePayload(encodeClassic(m, { nul: true })), `message ${i}`);
   }
-  // Past the first scratch size (64 KiB): the buffer grows, earlier frames are not touched.
+  // A frame far bigger than a datagram; earlier frames are not touched.
   const small = encodeFrame(Message.of({ t: "a" }));
   const copy = small.slice();
   const big = Message.of({ t: "big", data: "z".repeat(150_000) });

@@ -1,15 +1,8 @@
 import assert from "node:assert/strict";
 import { Message } from "../../src/wire/message.ts";
-import {
-  authText,
-  decodeClassic,
-  encodeClassic,
-  specialSym,
-  writeAuthText,
-} from "../../src/wire/classic.ts";
+import { authText, decodeClassic, encodeClassic, specialSym } from "../../src/wire/classic.ts";
 import { fromLatin1, latin1 } from "../../src/wire/bytes.ts";
-import { MAX_TEXT_DEPTH, MAXMSG } from "../../src/wire/limits.ts";
-import { mulberry32, randomMessage } from "./gen.ts";
+import { MAX_TEXT_DEPTH } from "../../src/wire/limits.ts";
 
 function code(s: string, head = true): string {
   const r = decodeClassic(fromLatin1(s), { head });
@@ -123,21 +116,4 @@ Deno.test("classic: encodeClassic never throws on what a peer can send (names wi
   const back = decodeClassic(fromLatin1(text));
   assert.ok(back.ok);
   assert.deepEqual(back.msg, Message.of({ a: "b", c: "1" }));
-});
-
-Deno.test("classic: writeAuthText writes exactly the bytes of authText, or -1 when short", () => {
-  const rng = mulberry32(61);
-  const out = new Uint8Array(MAXMSG);
-  for (let i = 0; i < 300; i++) {
-    const msg = randomMessage(rng, { classic: i % 2 === 0, maxDepth: 2 });
-    if (i % 3 === 0) msg.set("auth", "1 abcdef");
-    const want = fromLatin1(authText(msg));
-    const at = i % 5;
-    const end = writeAuthText(msg, out, at);
-    assert.equal(end, at + want.length, `message ${i}`);
-    assert.deepEqual(out.subarray(at, end), want, `message ${i}`);
-    if (want.length > 0) {
-      assert.equal(writeAuthText(msg, new Uint8Array(want.length - 1), 0), -1, `message ${i}`);
-    }
-  }
 });
