@@ -135,7 +135,9 @@ async function measure(
   while (!buf.includes("ready\n")) {
     const { value, done } = await reader.read();
     if (done) {
-      const err = dec.decode((await recv.output()).stderr);
+      // stdout is locked by the reader: collect stderr alone.
+      const err = await new Response(recv.stderr).text();
+      await recv.status;
       throw new Error(`${label}: receiver did not sign on: ${err}`);
     }
     buf += value;
