@@ -55,7 +55,10 @@ export interface ApiServerOptions {
   readonly maxFrame?: number;
   /** Per-client output queue bound in bytes (default 4 MiB). */
   readonly maxQueueBytes?: number;
-  /** Per-client output queue bound in messages (default 2000). */
+  /**
+   * Per-client output queue bound in messages (default 10,000: a reading client starved of CPU
+   * for a moment under a flood must not lose messages; the byte bound still caps memory).
+   */
   readonly maxQueueFrames?: number;
   /**
    * A client whose queue is full and that has read nothing for this long is disconnected at
@@ -194,7 +197,7 @@ export class ApiServer {
       peerCredentials: opts.peerCredentials ?? true,
       maxFrame: opts.maxFrame ?? DEFAULT_MAX_FRAME,
       maxQueueBytes: opts.maxQueueBytes ?? 4 * 1024 * 1024,
-      maxQueueFrames: opts.maxQueueFrames ?? 2000,
+      maxQueueFrames: opts.maxQueueFrames ?? 10_000,
       stallTimeoutMs: opts.stallTimeoutMs ?? 5000,
       maxClients: opts.maxClients ?? 256,
       signonTimeoutMs: opts.signonTimeoutMs ?? 10_000,
