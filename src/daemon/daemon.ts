@@ -281,6 +281,10 @@ export class Daemon {
       const st = this.#api.stats() as unknown as Record<string, unknown>;
       for (const [k, v] of Object.entries(st)) if (typeof v === "number") counters[`api_${k}`] = v;
     }
+    if (this.#ccmClients) {
+      const st = this.#ccmClients.stats();
+      for (const [k, v] of Object.entries(st)) counters[`ccm_clients_${k}`] = v;
+    }
     for (const [k, v] of Object.entries(snap.counters.dropped)) counters[`dropped_${k}`] = v;
     for (const [k, v] of Object.entries(this.#counters.rejectedByReason)) {
       counters[`rejected_${k}`] = v;

@@ -74,6 +74,9 @@ Deno.test({
       assert.ok(Number(lost[1]) > view.instance, `instance ${lost[1]} after ${view.instance}`);
       const after = await waitStatus(nodes[0], (r) => r.membership?.members.length === 2, 3000);
       assert.equal(after?.membership?.instance, Number(lost[1]));
+      // Status counts the CCM client and the two memberships it was sent.
+      assert.equal(after?.counters.ccm_clients_connected, 1);
+      assert.equal(after?.counters.ccm_clients_membershipsSent, 2);
       // Survivors keep the instance they joined at; the lost node is reported with its own.
       const tail = out.slice(lost.index!);
       for (const name of ["c51", "c52", "c53"]) {
