@@ -190,7 +190,7 @@ export class Session {
       clearTimeout(this.#holdTimer);
       this.#holdTimer = undefined;
     }
-    if (!held && !this.#pumping && !this.#ended && this.#queue.length > 0) this.#pump();
+    if (!held) this.#flushIfIdle();
   }
 
   /** Resolves once everything queued so far was written (or the session ended). */
@@ -224,8 +224,13 @@ export class Session {
 
   readonly #holdExpired = (): void => {
     this.#holdTimer = undefined;
-    if (!this.#pumping && !this.#ended && this.#queue.length > 0) this.#pump();
+    this.#flushIfIdle();
   };
+
+  /** Starts writing what is queued unless a write is under way or the session is over. */
+  #flushIfIdle(): void {
+    if (!this.#pumping && !this.#ended && this.#queue.length > 0) this.#pump();
+  }
 
   async #pump(): Promise<void> {
     this.#pumping = true;

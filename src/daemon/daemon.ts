@@ -281,6 +281,11 @@ export class Daemon {
       const st = this.#api.stats() as unknown as Record<string, unknown>;
       for (const [k, v] of Object.entries(st)) if (typeof v === "number") counters[`api_${k}`] = v;
     }
+    for (const m of this.#media) {
+      for (const [k, v] of Object.entries(m.counters?.() ?? {})) {
+        counters[`media_${k}`] = (counters[`media_${k}`] ?? 0) + v;
+      }
+    }
     if (this.#ccmClients) {
       const st = this.#ccmClients.stats();
       for (const [k, v] of Object.entries(st)) counters[`ccm_clients_${k}`] = v;

@@ -23,4 +23,6 @@ export interface MediaGroup {
   /** Sends one message on every link. Never throws, never blocks the caller. */
   send(bytes: Uint8Array): void;
   close(): void;
+  /** Optional counters of the medium for status and metrics (name → value). */
+  counters?(): Record<string, number>;
 }

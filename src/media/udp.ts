@@ -165,9 +165,12 @@ export class UdpMedia implements MediaGroup {
     return this.#ffi;
   }
 
-  /** Datagrams waiting for socket buffer space, over all send sockets (FFI path). */
-  get sendWaiting(): number {
-    return this.#outlets.reduce((n, o) => n + o.queue.waiting, 0);
+  /** Own datagrams dropped on receipt, and datagrams waiting for send-buffer space (FFI path). */
+  counters(): Record<string, number> {
+    return {
+      echoes_dropped: this.echoesDropped,
+      send_waiting: this.#outlets.reduce((n, o) => n + o.queue.waiting, 0),
+    };
   }
 
   /** Sends one datagram on every medium. Never throws, never blocks the caller. */

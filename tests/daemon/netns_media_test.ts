@@ -80,6 +80,12 @@ async function assertLinkUp(nodes: NodeProc[], link: string): Promise<void> {
 Deno.test("netns: 3 nodes over bcast eth0 only", async () => {
   await withCluster(3, () => ["bcast eth0"], async () => {}, async (_lan, nodes) => {
     await assertLinkUp(nodes, "eth0");
+    // Each node hears its own broadcasts back; the medium drops them unread and counts them.
+    for (const n of nodes) {
+      const r = await waitStatus(n, (r) => (r.counters.media_echoes_dropped ?? 0) > 0, 3000);
+      assert.ok(r, `${n.name} counted no own broadcast dropped`);
+      assert.equal(r.counters.dropped_own ?? 0, 0);
+    }
   });
 });
 
