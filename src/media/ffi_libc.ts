@@ -31,9 +31,13 @@ const SYMBOLS = {
   bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
-  // ssize_t read as i32: a datagram is < 64 KiB, and the low half of the return register
+  // ssize_t read as i32 (sendto, recvfrom): a datagram is < 64 KiB, and the low half of the return register
   // holds it (and -1) on every 64-bit ABI; an isize result would be a BigInt per call.
   sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "i32" },
+  recvfrom: {
+    parameters: ["i32", "buffer", "usize", "i32", "buffer", "buffer"],
+    result: "i32",
+  },
   usleep: { parameters: ["u32"], result: "i32" },
 } as const;
 

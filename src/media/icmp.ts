@@ -8,44 +8,16 @@
  * message there); replies come back with their payload, source address and sequence number.
  */
 
-const SYMBOLS = {
-  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
-  sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "isize" },
-  recvfrom: {
-    parameters: ["i32", "buffer", "usize", "i32", "buffer", "buffer"],
-    result: "isize",
-  },
-  close: { parameters: ["i32"], result: "i32" },
-  strerror: { parameters: ["i32"], result: "pointer" },
-  __errno_location: { parameters: [], result: "pointer" },
-} as const;
+import { EAGAIN, EINTR, errno, errorText, libc as loadLibc } from "./ffi_libc.ts";
+import { AF_INET, sockaddrIn } from "./sockaddr.ts";
 
-const AF_INET = 2;
 const SOCK_DGRAM = 2;
 const SOCK_RAW = 3;
 const SOCK_NONBLOCK = 0o4000;
 const SOCK_CLOEXEC = 0o2000000;
 const IPPROTO_ICMP = 1;
-const EAGAIN = 11;
-const EINTR = 4;
 const ICMP_ECHO = 8;
 const ICMP_ECHOREPLY = 0;
-
-let lib: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
-function c() {
-  lib ??= Deno.dlopen("libc.so.6", SYMBOLS);
-  return lib.symbols;
-}
-
-function errno(): number {
-  const p = c().__errno_location();
-  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
-}
-
-function errorText(code: number): string {
-  const p = c().strerror(code);
-  return p === null ? `errno ${code}` : Deno.UnsafePointerView.getCString(p);
-}
 
 /** Why an ICMP socket could not be opened or used; `detail` is a sentence for the user. */
 export interface IcmpError {
@@ -67,15 +39,6 @@ export interface IcmpOptions {
   readonly pollMs?: number;
   /** Force the socket kind (tests); default: ping socket, else raw. */
   readonly kind?: "dgram" | "raw";
-}
-
-/** Parses a dotted-quad IPv4 address into 4 bytes, or undefined. */
-export function parseIpv4(s: string): Uint8Array | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (m === null) return undefined;
-  const b = m.slice(1).map(Number);
-  if (b.some((x) => x > 255)) return undefined;
-  return new Uint8Array(b);
 }
 
 /** The Internet checksum (RFC 1071) of `b`. */
@@ -148,7 +111,7 @@ export class IcmpSocket {
   static open(opts: IcmpOptions): IcmpSocket | IcmpError {
     let libc;
     try {
-      libc = c();
+      libc = loadLibc();
     } catch (e) {
       return { kind: "icmp", detail: `cannot load libc for ICMP: ${(e as Error).message}` };
     }
@@ -171,13 +134,10 @@ export class IcmpSocket {
   /** Sends one echo request to `address`; an error sentence when the kernel refuses it. */
   send(address: string, seq: number, payload: Uint8Array): true | string {
     if (this.#closed) return "ICMP socket is closed";
-    const ip = parseIpv4(address);
-    if (ip === undefined) return `${address} is not an IPv4 address`;
-    const sa = new Uint8Array(16);
-    sa[0] = AF_INET; // sa_family, little-endian u16
-    sa.set(ip, 4);
+    const sa = sockaddrIn(address, 0);
+    if (sa === null) return `${address} is not an IPv4 address`;
     const pkt = echoRequest(this.#id, seq & 0xffff, payload);
-    const n = Number(c().sendto(this.#fd, pkt, BigInt(pkt.length), 0, sa, 16));
+    const n = loadLibc().sendto(this.#fd, pkt, BigInt(pkt.length), 0, sa, sa.length);
     if (n < 0) return `ICMP echo to ${address}: ${errorText(errno())}`;
     return true;
   }
@@ -191,15 +151,20 @@ export class IcmpSocket {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
-    c().close(this.#fd);
+    loadLibc().close(this.#fd);
   }
 
   #drain(): void {
     // Bounded per pass so a flood of ICMP cannot starve the event loop.
     for (let i = 0; i < 256 && !this.#closed; i++) {
       this.#addrLen[0] = 16;
-      const n = Number(
-        c().recvfrom(this.#fd, this.#buf, BigInt(this.#buf.length), 0, this.#addr, this.#addrLen),
+      const n = loadLibc().recvfrom(
+        this.#fd,
+        this.#buf,
+        BigInt(this.#buf.length),
+        0,
+        this.#addr,
+        this.#addrLen,
       );
       if (n < 0) {
         const e = errno();

@@ -10,8 +10,8 @@ import {
   IcmpSocket,
   inetChecksum,
   parseEchoReply,
-  parseIpv4,
 } from "../../src/media/icmp.ts";
+import { parseIPv4 } from "../../src/media/sockaddr.ts";
 import { PingMedium } from "../../src/media/ping.ts";
 import { netnsUnavailable, TestLan } from "../helpers/netns.ts";
 
@@ -38,9 +38,9 @@ Deno.test("icmp: checksum, echo request layout, reply parsing", () => {
   assert.equal(parseEchoReply(ip, true, 0x9999), undefined, "someone else's identifier");
   assert.equal(parseEchoReply(req, false, undefined), undefined, "a request is not a reply");
   assert.deepEqual(parseEchoReply(rep, false, undefined)?.seq, 0x0102);
-  assert.deepEqual(parseIpv4("10.0.0.255"), new Uint8Array([10, 0, 0, 255]));
-  assert.equal(parseIpv4("10.0.0.256"), undefined);
-  assert.equal(parseIpv4("node1"), undefined);
+  assert.deepEqual(parseIPv4("10.0.0.255"), new Uint8Array([10, 0, 0, 255]));
+  assert.equal(parseIPv4("10.0.0.256"), null);
+  assert.equal(parseIPv4("node1"), null);
 });
 
 Deno.test({
