@@ -20,8 +20,8 @@ import { startNode, stopNode, waitStatus } from "../tests/helpers/nodes.ts";
 import type { NodeProc } from "../tests/helpers/nodes.ts";
 import { nodeStatus, sleep } from "../tests/helpers/nodes.ts";
 import { PtyPair } from "../tests/media/serial_pty.ts";
+import { mustScript, runScript } from "../tests/interop/scripts.ts";
 
-const INTEROP = new URL("../tests/interop/", import.meta.url).pathname;
 const NS = Deno.env.get("HBNET_NS") ?? "sb";
 const ENV = { HBNET_NS: NS, HBLAB: Deno.env.get("HBLAB") ?? `/tmp/${NS}lab` };
 const KEY = "interop-secret";
@@ -36,21 +36,14 @@ function log(s: string): void {
   if (!asJson) console.error(s);
 }
 
+/** Runs a lab script; its exit code and everything it printed. */
 async function sh(name: string, ...a: string[]): Promise<{ code: number; out: string }> {
-  const o = await new Deno.Command(`${INTEROP}${name}`, {
-    args: a,
-    env: ENV,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const d = new TextDecoder();
-  return { code: o.code, out: d.decode(o.stdout) + d.decode(o.stderr) };
+  const r = await runScript(name, a, ENV);
+  return { code: r.code, out: r.out + r.err };
 }
 
-async function must(name: string, ...a: string[]): Promise<string> {
-  const r = await sh(name, ...a);
-  if (r.code !== 0) throw new Error(`${name} ${a.join(" ")} failed: ${r.out}`);
-  return r.out;
+function must(name: string, ...a: string[]): Promise<string> {
+  return mustScript(name, a, ENV);
 }
 
 function haCf(baud: number, device: string, nodes: string): string {

@@ -8,6 +8,7 @@
 import { fetchStatus } from "../../src/cli/status.ts";
 import type { StatusReport } from "../../src/daemon/status_types.ts";
 import { type NodeProc, sleep, startNode, stopNode } from "../helpers/nodes.ts";
+import { mustScript, runScript, type Shell } from "./scripts.ts";
 
 const HERE = new URL(".", import.meta.url).pathname;
 export const HB_BIN = "/usr/libexec/heartbeat/heartbeat";
@@ -44,12 +45,6 @@ export const TIMINGS: Timings = {
 };
 export const KEY = "interop-secret";
 
-export interface Shell {
-  code: number;
-  out: string;
-  err: string;
-}
-
 /** A line a real node logged, stamped by realhb.sh waitlog with epoch ms. */
 export interface LogHit {
   ms: number;
@@ -76,23 +71,12 @@ export class MixedLab {
     this.env = { HBNET_NS: this.prefix, HBLAB: this.lab };
   }
 
-  private async run(script: string, args: string[]): Promise<Shell> {
-    const o = await new Deno.Command(`${HERE}${script}`, {
-      args,
-      env: this.env,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const d = new TextDecoder();
-    return { code: o.code, out: d.decode(o.stdout), err: d.decode(o.stderr) };
+  private run(script: string, args: string[]): Promise<Shell> {
+    return runScript(script, args, this.env);
   }
 
-  private async must(script: string, args: string[]): Promise<string> {
-    const r = await this.run(script, args);
-    if (r.code !== 0) {
-      throw new Error(`${script} ${args.join(" ")} failed (${r.code}): ${r.err}${r.out}`);
-    }
-    return r.out;
+  private must(script: string, args: string[]): Promise<string> {
+    return mustScript(script, args, this.env);
   }
 
   /** Creates the LAN (namespaces for the highest node number) after clearing leftovers. */

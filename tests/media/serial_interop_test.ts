@@ -15,8 +15,8 @@ import {
   waitStatus,
 } from "../helpers/nodes.ts";
 import { PtyPair } from "./serial_pty.ts";
+import { mustScript, runScript } from "../interop/scripts.ts";
 
-const INTEROP = new URL("../interop/", import.meta.url).pathname;
 const HB_BIN = "/usr/libexec/heartbeat/heartbeat";
 const ENV = { HBNET_NS: "srt", HBLAB: "/tmp/srtlab" };
 const KEY = "interop-secret";
@@ -31,10 +31,6 @@ async function missing(): Promise<string | undefined> {
   } catch {
     return "real Heartbeat is not installed (tests/interop/realhb.sh install)";
   }
-  const src = Deno.readTextFileSync(new URL("../../src/daemon/daemon.ts", import.meta.url));
-  if (!src.includes("decodeAndVerifyAny")) {
-    return "src/daemon/daemon.ts does not yet accept classic (serial) messages";
-  }
   const ip = await new Deno.Command("ip", { args: ["netns", "list"], stdout: "null" }).output()
     .catch(() => undefined);
   if (!ip || ip.code !== 0) return "`ip netns` is not usable here";
@@ -43,26 +39,14 @@ async function missing(): Promise<string | undefined> {
 const why = await missing();
 if (why !== undefined) console.log(`serial interop test ignored: ${why}`);
 
-interface Shell {
-  code: number;
-  out: string;
+/** Runs a lab script; its exit code and everything it printed. */
+async function script(name: string, ...args: string[]): Promise<{ code: number; out: string }> {
+  const r = await runScript(name, args, ENV);
+  return { code: r.code, out: r.out + r.err };
 }
 
-async function script(name: string, ...args: string[]): Promise<Shell> {
-  const o = await new Deno.Command(`${INTEROP}${name}`, {
-    args,
-    env: ENV,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const d = new TextDecoder();
-  return { code: o.code, out: d.decode(o.stdout) + d.decode(o.stderr) };
-}
-
-async function must(name: string, ...args: string[]): Promise<string> {
-  const r = await script(name, ...args);
-  if (r.code !== 0) throw new Error(`${name} ${args.join(" ")} failed (${r.code}): ${r.out}`);
-  return r.out;
+function must(name: string, ...args: string[]): Promise<string> {
+  return mustScript(name, args, ENV);
 }
 
 /** `cl_status ARGS` run as the real node: its trimmed output. */
