@@ -7,7 +7,14 @@ import assert from "node:assert/strict";
 import { ApiClient } from "../../src/api/mod.ts";
 import { Message } from "../../src/wire/message.ts";
 import { CL_STATUS, clStatus } from "../helpers/hb_client.ts";
-import { nodeStatus, startNode, stopNode, testPort, waitStatus } from "../helpers/nodes.ts";
+import {
+  nodeStatus,
+  startNode,
+  stopNode,
+  testPort,
+  waitAllActive,
+  waitStatus,
+} from "../helpers/nodes.ts";
 
 const haveClStatus = (() => {
   try {
@@ -32,12 +39,7 @@ Deno.test({
     const b = startNode("e2", `${top}/e2`, haCf(42, 41, port));
     const clients: ApiClient[] = [];
     try {
-      for (const n of [a, b]) {
-        assert.ok(
-          await waitStatus(n, (r) => r.nodes.every((x) => x.status === "active"), 10_000),
-          n.output(),
-        );
-      }
+      await waitAllActive([a, b]);
       const hb = await clStatus(a.runDir, "hbstatus");
       assert.equal(hb.stdout, "Heartbeat is running on this machine.\n", hb.stderr);
       assert.equal(hb.code, 0);

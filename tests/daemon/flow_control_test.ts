@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { ApiClient } from "../../src/api/mod.ts";
 import { fetchStatus } from "../../src/cli/status.ts";
 import { Message } from "../../src/wire/message.ts";
-import { startNode, stopNode, testPort, waitStatus } from "../helpers/nodes.ts";
+import { startNode, stopNode, testPort, waitAllActive } from "../helpers/nodes.ts";
 
 const N = 4000;
 
@@ -32,12 +32,7 @@ Deno.test({
     const b = startNode("f2", `${top}/f2`, haCf(62, 61, port));
     const clients: ApiClient[] = [];
     try {
-      for (const n of [a, b]) {
-        assert.ok(
-          await waitStatus(n, (r) => r.nodes.every((x) => x.status === "active"), 10_000),
-          n.output(),
-        );
-      }
+      await waitAllActive([a, b]);
       const ca = await ApiClient.connect({ path: `${a.runDir}/register`, clientId: "hbflood" });
       const cb = await ApiClient.connect({ path: `${b.runDir}/register`, clientId: "hbflood" });
       assert.ok(ca.ok && cb.ok, JSON.stringify([ca, cb]));

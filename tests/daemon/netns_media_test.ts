@@ -6,7 +6,14 @@
 import assert from "node:assert/strict";
 import { netnsUnavailable, TestLan } from "../helpers/netns.ts";
 import { addIPv6, addSecondLan, inNamespace, port2 } from "../helpers/netns_extra.ts";
-import { type NodeProc, startNode, stopNode, testPort, waitStatus } from "../helpers/nodes.ts";
+import {
+  allActive,
+  type NodeProc,
+  startNode,
+  stopNode,
+  testPort,
+  waitStatus,
+} from "../helpers/nodes.ts";
 import type { StatusReport } from "../../src/daemon/status_types.ts";
 
 const name = (k: number) => `node${k}`;
@@ -26,9 +33,6 @@ function haCf(n: number, port: number, media: string[]): string {
 function linkOf(r: StatusReport, node: string, link: string): string | undefined {
   return r.nodes.find((x) => x.name === node)?.links.find((l) => l.name === link)?.status;
 }
-
-const allActive = (r: StatusReport) =>
-  r.status === "active" && r.nodes.every((x) => x.status === "active");
 
 /**
  * Builds an n-node LAN, lets `prepare` add what the media need, starts node K with

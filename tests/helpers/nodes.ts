@@ -139,3 +139,17 @@ export function loopbackHaCf(
     `node ${all.map((k) => `${prefix}${k}`).join(" ")}`,
   ].join("\n") + "\n";
 }
+
+/** Whether the report's node and every node it knows are active. */
+export function allActive(r: StatusReport): boolean {
+  return r.status === "active" && r.nodes.every((x) => x.status === "active");
+}
+
+/** Waits until each of `nodes` sees every node active; fails with a node's output if not. */
+export async function waitAllActive(nodes: NodeProc[], ms = 10_000): Promise<void> {
+  for (const n of nodes) {
+    if (!await waitStatus(n, allActive, ms)) {
+      throw new Error(`${n.name} never saw every node active:\n${n.output()}`);
+    }
+  }
+}
