@@ -13,6 +13,8 @@
  * them `PeerCredProbe.open()` returns undefined.
  */
 
+import { type Libc, libc } from "../ffi/libc.ts";
+
 /** What the kernel says about the process at the other end (at connect time). */
 export interface PeerCred {
   readonly pid: number;
@@ -26,18 +28,13 @@ const SOL_SOCKET = 1;
 const SO_PEERCRED = 17;
 const SO_ACCEPTCONN = 30;
 
-const SYMBOLS = {
-  getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
-  getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
-} as const;
-
 /** Reads peer credentials of freshly accepted unix stream connections. */
 export class PeerCredProbe {
-  readonly #lib: Deno.DynamicLibrary<typeof SYMBOLS>;
+  readonly #libc: Libc;
   readonly #claimed = new Set<string>();
 
-  private constructor(lib: Deno.DynamicLibrary<typeof SYMBOLS>) {
-    this.#lib = lib;
+  private constructor(c: Libc) {
+    this.#libc = c;
   }
 
   /** Opens libc; undefined when FFI or /proc is not available to us. */
@@ -45,7 +42,7 @@ export class PeerCredProbe {
     try {
       if (Deno.build.os !== "linux") return undefined;
       Deno.readDirSync("/proc/self/fd");
-      return new PeerCredProbe(Deno.dlopen("libc.so.6", SYMBOLS));
+      return new PeerCredProbe(libc());
     } catch {
       return undefined;
     }
@@ -87,15 +84,13 @@ export class PeerCredProbe {
     this.#claimed.delete(inode);
   }
 
-  /** Releases libc. */
-  close(): void {
-    this.#lib.close();
-  }
+  /** Nothing to release: libc stays open for the process (src/ffi/libc.ts). */
+  close(): void {}
 
   #localName(fd: number): string | undefined {
     const sa = new Uint8Array(110);
     const len = new Uint32Array([sa.length]);
-    if (this.#lib.symbols.getsockname(fd, sa, new Uint8Array(len.buffer)) !== 0) return undefined;
+    if (this.#libc.getsockname(fd, sa, new Uint8Array(len.buffer)) !== 0) return undefined;
     const family = sa[0] | (sa[1] << 8);
     if (family !== 1 /* AF_UNIX */) return undefined;
     const n = Math.min(len[0], sa.length);
@@ -107,7 +102,7 @@ export class PeerCredProbe {
   #intOpt(fd: number, opt: number): number | undefined {
     const v = new Int32Array(1);
     const len = new Uint32Array([4]);
-    const r = this.#lib.symbols.getsockopt(
+    const r = this.#libc.getsockopt(
       fd,
       SOL_SOCKET,
       opt,
@@ -120,7 +115,7 @@ export class PeerCredProbe {
   #peerCred(fd: number): { pid: number; uid: number; gid: number } | undefined {
     const buf = new Uint8Array(12);
     const len = new Uint32Array([12]);
-    const r = this.#lib.symbols.getsockopt(
+    const r = this.#libc.getsockopt(
       fd,
       SOL_SOCKET,
       SO_PEERCRED,

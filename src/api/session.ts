@@ -13,7 +13,7 @@
 import { FrameDecoder } from "./framing.ts";
 import type { FrameError } from "./framing.ts";
 import { ReadCoalescer } from "./read_coalescing.ts";
-import { sleepSync } from "../media/ffi_libc.ts";
+import { sleepSync } from "../ffi/libc.ts";
 
 /** Limits of one session. */
 export interface SessionLimits {

@@ -8,7 +8,7 @@
  * message there); replies come back with their payload, source address and sequence number.
  */
 
-import { EAGAIN, EINTR, errno, errorText, libc as loadLibc } from "./ffi_libc.ts";
+import { EAGAIN, EINTR, errno, errorText, libc as loadLibc } from "../ffi/libc.ts";
 import { AF_INET, sockaddrIn } from "./sockaddr.ts";
 
 const SOCK_DGRAM = 2;

@@ -30,7 +30,7 @@ import {
   O_RDWR,
   readNonBlocking,
   writeNonBlocking,
-} from "./ffi_libc.ts";
+} from "../ffi/libc.ts";
 import { frameForLine, LineDeframer } from "./serial_framing.ts";
 import { setupLine } from "./termios.ts";
 import type { MediaGroup, MediaHandlers } from "./types.ts";

@@ -6,7 +6,7 @@
  * and the configured speed for both directions.
  */
 
-import { errno, errorText, libc } from "./ffi_libc.ts";
+import { errno, errorText, libc } from "../ffi/libc.ts";
 
 /** sizeof(struct termios) with glibc on Linux. */
 export const TERMIOS_SIZE = 60;

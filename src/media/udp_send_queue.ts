@@ -7,7 +7,7 @@
  * Heartbeat's sequence tracking needs (tests/media/udp_order_test.ts).
  */
 
-import { EAGAIN, ENOBUFS, errorText } from "./ffi_libc.ts";
+import { EAGAIN, ENOBUFS, errorText } from "../ffi/libc.ts";
 
 /** Where a datagram goes: the kernel's sockaddr and the text for messages. */
 export interface Destination {

@@ -11,7 +11,7 @@
  * Option numbers are Linux's for x86_64 and aarch64 (the platforms Deno ships for).
  */
 
-import { EINTR, errno, errorText, libc } from "./ffi_libc.ts";
+import { EINTR, errno, errorText, libc } from "../ffi/libc.ts";
 import { AF_INET, AF_INET6, sockaddrIn, sockaddrIn6 } from "./sockaddr.ts";
 
 const SOCK_DGRAM = 2;

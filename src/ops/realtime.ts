@@ -10,7 +10,7 @@
  * Refusals (no CAP_SYS_NICE, RLIMIT_RTPRIO too low, a container's limits) are a status, never
  * a reason to stop: Heartbeat also runs on without real-time priority.
  */
-import { errno, errnoName, libc } from "./libc.ts";
+import { errno, errnoName, tryLibc } from "../ffi/libc.ts";
 
 /** The policies we can ask for (Heartbeat uses round-robin). */
 export type RealtimePolicy = "SCHED_RR" | "SCHED_FIFO";
@@ -57,7 +57,7 @@ export const MEMORY_LOCK_NOTE =
 
 /** The soft and hard RLIMIT_RTPRIO, "unlimited" as Infinity; null when unreadable. */
 function rtprioLimit(): { soft: number; hard: number } | null {
-  const c = libc();
+  const c = tryLibc();
   if (!c.ok) return null;
   const buf = new BigUint64Array(2);
   if (c.value.getrlimit(RLIMIT_RTPRIO, new Uint8Array(buf.buffer)) !== 0) return null;
@@ -67,7 +67,7 @@ function rtprioLimit(): { soft: number; hard: number } | null {
 
 /** The calling thread's current policy and priority. */
 export function currentScheduling(): { policy: string; priority: number } | null {
-  const c = libc();
+  const c = tryLibc();
   if (!c.ok) return null;
   const p = c.value.sched_getscheduler(0);
   const param = new Int32Array(1);
@@ -96,14 +96,14 @@ export function applyRealtime(req: RealtimeRequest): RealtimeResult {
       notes,
     };
   }
-  const c = libc();
+  const c = tryLibc();
   if (!c.ok) {
     return { applied: false, ...now, status: `realtime not applied: ${c.error}`, notes };
   }
   const param = new Int32Array([req.priority]);
   const rc = c.value.sched_setscheduler(0, POLICY_NUMBER[policy], new Uint8Array(param.buffer));
   if (rc !== 0) {
-    const err = errno(c.value);
+    const err = errno();
     let why = errnoName(err);
     if (err === 1) {
       const lim = rtprioLimit();

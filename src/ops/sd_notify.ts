@@ -10,7 +10,7 @@
  * both kinds with nothing on disk. The socket is non-blocking: a full queue drops the
  * message (reported) rather than stall the heartbeat loop.
  */
-import { errno, errnoName, type Libc, libc } from "./libc.ts";
+import { errno, errnoName, type Libc, tryLibc } from "../ffi/libc.ts";
 
 const AF_UNIX = 1;
 const SOCK_DGRAM = 2;
@@ -120,12 +120,12 @@ export class SdNotifier {
   send(state: string): NotifyResult {
     if (!this.address) return { ok: true, sent: false };
     if (this.#fd < 0) {
-      const c = libc();
+      const c = tryLibc();
       if (!c.ok) return { ok: false, error: `sd_notify: ${c.error}` };
       this.#c = c.value;
       const fd = c.value.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
       if (fd < 0) {
-        return { ok: false, error: `sd_notify: socket() failed: ${errnoName(errno(c.value))}` };
+        return { ok: false, error: `sd_notify: socket() failed: ${errnoName(errno())}` };
       }
       this.#fd = fd;
       this.#addr = sockaddr(this.address);
@@ -140,8 +140,8 @@ export class SdNotifier {
       this.#addr!.buf,
       this.#addr!.len,
     );
-    if (n < 0n) {
-      const err = errno(c);
+    if (n < 0) {
+      const err = errno();
       const where = `${this.address.abstract ? "@" : ""}${this.address.name}`;
       const hint = err === 11
         ? "the service manager is not reading its queue; message dropped"

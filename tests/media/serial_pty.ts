@@ -5,7 +5,7 @@
  * optional symlinks give the ends stable names across re-plugs. Every relayed byte can be
  * tapped, to see exactly what each side wrote.
  */
-import { libc, openPty, readNonBlocking, writeNonBlocking } from "../../src/media/ffi_libc.ts";
+import { libc, openPty, readNonBlocking, writeNonBlocking } from "../../src/ffi/libc.ts";
 import { setupLine } from "../../src/media/termios.ts";
 
 export interface PtyPairOptions {

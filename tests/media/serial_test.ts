@@ -9,7 +9,7 @@ import {
   O_RDWR,
   openPty,
   readNonBlocking,
-} from "../../src/media/ffi_libc.ts";
+} from "../../src/ffi/libc.ts";
 import { lineSpeed, setupLine } from "../../src/media/termios.ts";
 import { decodeAndVerifyAny, frameForLine, LineDeframer } from "../../src/media/serial_framing.ts";
 import { MediaError } from "../../src/media/udp.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { sleepSync } from "../../src/media/ffi_libc.ts";
+import { sleepSync } from "../../src/ffi/libc.ts";
 
 Deno.test("sleepSync: the thread sleeps, and the event loop with it", async () => {
   let fired = false;

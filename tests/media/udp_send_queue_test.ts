@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { type Destination, SendQueue } from "../../src/media/udp_send_queue.ts";
-import { EAGAIN, ENOBUFS } from "../../src/media/ffi_libc.ts";
+import { EAGAIN, ENOBUFS } from "../../src/ffi/libc.ts";
 
 const TO: Destination = { addr: new Uint8Array(16), text: "10.0.0.2:694" };
 const EACCES = 13;

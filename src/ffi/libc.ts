@@ -1,6 +1,7 @@
 /**
- * The few libc calls the serial medium, ICMP ping and UDP send sockets need, through Deno FFI
- * (needs `--allow-ffi`).
+ * The one libc binding, through Deno FFI (needs `--allow-ffi`; opened on first use, so a
+ * process that never calls it needs no permission): the serial medium, ICMP ping, UDP send
+ * sockets, peer credentials, sd_notify and the realtime scheduler.
  *
  * Deno has no API for tty devices, so the fd is ours: opened O_NONBLOCK and polled from a
  * timer, never read by a blocking call (which would stall the event loop or pin a worker).
@@ -39,6 +40,11 @@ const SYMBOLS = {
     result: "i32",
   },
   usleep: { parameters: ["u32"], result: "i32" },
+  getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
+  sched_setscheduler: { parameters: ["i32", "i32", "buffer"], result: "i32" },
+  sched_getscheduler: { parameters: ["i32"], result: "i32" },
+  sched_getparam: { parameters: ["i32", "buffer"], result: "i32" },
+  getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
 } as const;
 
 /** open(2) flags (Linux, all architectures Deno ships for). */
@@ -62,6 +68,20 @@ let lib: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
 export function libc(): Libc {
   lib ??= Deno.dlopen("libc.so.6", SYMBOLS);
   return lib.symbols;
+}
+
+/** libc's symbols, or a sentence saying why they cannot be had (no FFI permission, no libc). */
+export function tryLibc(): { ok: true; value: Libc } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: libc() };
+  } catch (e) {
+    return {
+      ok: false,
+      error: `cannot load libc.so.6 through FFI (${
+        e instanceof Error ? e.message : e
+      }); run with --allow-ffi (or -A)`,
+    };
+  }
 }
 
 /**
@@ -153,4 +173,21 @@ export function openPty(): Pty | string {
     return "ptsname failed";
   }
   return { master: m, slave: Deno.UnsafePointerView.getCString(p) };
+}
+
+/** Names of the errno values we explain to users. */
+const ERRNO_NAMES: Record<number, string> = {
+  1: "EPERM",
+  2: "ENOENT",
+  3: "ESRCH",
+  11: "EAGAIN",
+  13: "EACCES",
+  22: "EINVAL",
+  91: "EPROTOTYPE",
+  111: "ECONNREFUSED",
+};
+
+/** `EPERM (1)` style name of an errno value. */
+export function errnoName(n: number): string {
+  return `${ERRNO_NAMES[n] ?? "errno"} (${n})`;
 }
