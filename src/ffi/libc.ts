@@ -53,6 +53,12 @@ export const O_NOCTTY = 0o400;
 export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;
 
+/** socket(2) types and flags (Linux, all architectures Deno ships for). */
+export const SOCK_DGRAM = 2;
+export const SOCK_RAW = 3;
+export const SOCK_NONBLOCK = 0o4000;
+export const SOCK_CLOEXEC = 0o2000000;
+
 /** errno values we act on. */
 export const EINTR = 4;
 export const EIO = 5;

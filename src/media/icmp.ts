@@ -8,13 +8,19 @@
  * message there); replies come back with their payload, source address and sequence number.
  */
 
-import { EAGAIN, EINTR, errno, errorText, libc as loadLibc } from "../ffi/libc.ts";
+import {
+  EAGAIN,
+  EINTR,
+  errno,
+  errorText,
+  libc as loadLibc,
+  SOCK_CLOEXEC,
+  SOCK_DGRAM,
+  SOCK_NONBLOCK,
+  SOCK_RAW,
+} from "../ffi/libc.ts";
 import { AF_INET, sockaddrIn } from "./sockaddr.ts";
 
-const SOCK_DGRAM = 2;
-const SOCK_RAW = 3;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
 const IPPROTO_ICMP = 1;
 const ICMP_ECHO = 8;
 const ICMP_ECHOREPLY = 0;

@@ -11,12 +11,17 @@
  * Option numbers are Linux's for x86_64 and aarch64 (the platforms Deno ships for).
  */
 
-import { EINTR, errno, errorText, libc } from "../ffi/libc.ts";
+import {
+  EINTR,
+  errno,
+  errorText,
+  libc,
+  SOCK_CLOEXEC,
+  SOCK_DGRAM,
+  SOCK_NONBLOCK,
+} from "../ffi/libc.ts";
 import { AF_INET, AF_INET6, sockaddrIn, sockaddrIn6 } from "./sockaddr.ts";
 
-const SOCK_DGRAM = 2;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
 const SOL_SOCKET = 1;
 const SO_BROADCAST = 6;
 const SO_SNDBUF = 7;

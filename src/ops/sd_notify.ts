@@ -10,12 +10,17 @@
  * both kinds with nothing on disk. The socket is non-blocking: a full queue drops the
  * message (reported) rather than stall the heartbeat loop.
  */
-import { errno, errnoName, type Libc, tryLibc } from "../ffi/libc.ts";
+import {
+  errno,
+  errnoName,
+  type Libc,
+  SOCK_CLOEXEC,
+  SOCK_DGRAM,
+  SOCK_NONBLOCK,
+  tryLibc,
+} from "../ffi/libc.ts";
 
 const AF_UNIX = 1;
-const SOCK_DGRAM = 2;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
 const MSG_NOSIGNAL = 0x4000;
 const SUN_PATH_MAX = 108;
 
